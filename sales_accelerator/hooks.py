@@ -1,0 +1,34 @@
+app_name = "sales_accelerator"
+app_title = "Sales Accelerator"
+app_publisher = "sales_accelerator contributors"
+app_description = "Sequences, an Up next panel, automation rules and colour-coded CRM notes for ERPNext"
+app_email = "maintainers@sales-accelerator.invalid"
+app_license = "MIT"
+required_apps = ["frappe/erpnext"]
+
+export_python_type_annotations = True
+
+_RECORD_TYPES = ("Lead", "Contact", "Opportunity", "Customer", "Prospect")
+
+# Desk
+app_include_js = "sales_accelerator.bundle.js"
+
+doctype_js = {doctype: f"public/js/erpnext/{doctype.lower()}.js" for doctype in _RECORD_TYPES}
+
+boot_session = "sales_accelerator.boot.boot_session"
+
+# Connections: CRM Notes on the stock customer-facing forms
+override_doctype_dashboards = {
+	doctype: [f"sales_accelerator.integrations.dashboards.{doctype.lower()}"] for doctype in _RECORD_TYPES
+}
+
+# Permissions: a CRM Note follows the record it is on
+has_permission = {"CRM Note": "sales_accelerator.permissions.crm_note_has_permission"}
+permission_query_conditions = {"CRM Note": "sales_accelerator.permissions.crm_note_query_conditions"}
+
+# Install, migrate, uninstall, tests
+before_install = "sales_accelerator.setup.install.before_install"
+after_install = "sales_accelerator.setup.install.after_install"
+after_migrate = "sales_accelerator.setup.install.after_migrate"
+before_uninstall = "sales_accelerator.setup.install.before_uninstall"
+before_tests = "sales_accelerator.setup.install.before_tests"

@@ -1,0 +1,49 @@
+"""Who may see and write CRM Notes: whoever may read the record the note is on."""
+
+import frappe
+from frappe.model.db_query import DatabaseQuery
+from frappe.permissions import get_role_permissions
+
+from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
+
+
+def crm_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""A note is visible, editable and creatable only by users who can read its record."""
+	if not (doc.reference_doctype and doc.reference_name):
+		return True  # a new, empty note; the record is checked when it is set
+	if not frappe.db.exists(doc.reference_doctype, doc.reference_name):
+		return True  # the link validation names the missing record
+	return bool(frappe.has_permission(doc.reference_doctype, "read", doc.reference_name, user=user))
+
+
+def crm_note_query_conditions(user: str | None = None) -> str:
+	"""List / report filter: notes on records the user can read, record type by record type."""
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return ""
+
+	allowed = []
+	for doctype in installed_record_types():
+		if not _can_read_doctype(doctype, user):
+			continue
+		escaped = frappe.db.escape(doctype)
+		record_conditions = DatabaseQuery(doctype, user=user).build_match_conditions()
+		if record_conditions:
+			allowed.append(
+				f"(`tabCRM Note`.reference_doctype = {escaped} and `tabCRM Note`.reference_name in "
+				f"(select `tab{doctype}`.name from `tab{doctype}` where {record_conditions}))"
+			)
+		else:
+			allowed.append(f"`tabCRM Note`.reference_doctype = {escaped}")
+
+	return "(" + " or ".join(allowed) + ")" if allowed else "1=0"
+
+
+def installed_record_types() -> list[str]:
+	"""The customer-facing record types this site has (Prospect needs a recent ERPNext)."""
+	return [doctype for doctype in CUSTOMER_FACING_DOCTYPES if frappe.db.exists("DocType", doctype)]
+
+
+def _can_read_doctype(doctype: str, user: str) -> bool:
+	role_permissions = get_role_permissions(frappe.get_meta(doctype), user=user)
+	return bool(role_permissions.get("read") or role_permissions.get("select"))

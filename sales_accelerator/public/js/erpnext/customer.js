@@ -1,0 +1,3 @@
+frappe.ui.form.on("Customer", {
+	refresh: (frm) => sales_accelerator.crm_notes.render(frm),
+});

@@ -1,0 +1,151 @@
+"""What the app adds to a site besides its own DocTypes, and takes away again on uninstall."""
+
+import frappe
+from frappe import _
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
+from sales_accelerator.setup.defaults import CRM_ACTIONS, CRM_STATUSES
+
+ROLES = ("Sequence Manager",)
+STATUS_FIELD = "sa_crm_status"
+
+
+def get_custom_fields() -> dict[str, list[dict]]:
+	"""Fields the app puts on stock DocTypes: the record's latest CRM Note status."""
+	return {
+		doctype: [
+			{
+				"fieldname": STATUS_FIELD,
+				"label": "CRM Status",
+				"fieldtype": "Link",
+				"options": "CRM Status",
+				"insert_after": insert_after,
+				"read_only": 1,
+				"no_copy": 1,
+				"in_standard_filter": 1,
+				"description": "The status of the latest CRM Note on this record.",
+			}
+		]
+		for doctype, insert_after in CUSTOMER_FACING_DOCTYPES.items()
+		if frappe.db.exists("DocType", doctype)
+	}
+
+
+def before_install():
+	create_roles()
+
+
+def after_install():
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	create_default_actions_and_statuses()
+
+
+def after_migrate():
+	from sales_accelerator.sales_accelerator.doctype.crm_variable.crm_variable import sync_variable_fields
+
+	create_roles()
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	sync_variable_fields()
+
+
+def before_uninstall():
+	delete_custom_fields()
+	delete_roles()
+
+
+def create_roles():
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def create_default_actions_and_statuses():
+	for order, (label, code, category, font, background) in enumerate(CRM_ACTIONS, start=1):
+		_insert_if_missing(
+			"CRM Action",
+			code,
+			action_name=label,
+			category=category,
+			font_color=font,
+			background_color=background,
+			display_order=order,
+		)
+	for order, (label, code, category, font, background, closes) in enumerate(CRM_STATUSES, start=1):
+		_insert_if_missing(
+			"CRM Status",
+			code,
+			status_name=label,
+			category=category,
+			font_color=font,
+			background_color=background,
+			display_order=order,
+			closes_note=closes,
+		)
+
+
+def _insert_if_missing(doctype: str, short_code: str, **values):
+	if not frappe.db.exists(doctype, short_code):
+		frappe.get_doc({"doctype": doctype, "short_code": short_code, **values}).insert(
+			ignore_permissions=True
+		)
+
+
+def delete_custom_fields():
+	"""Remove every custom field and property setter of the app, on stock DocTypes and on CRM Note."""
+	for doctype, fields in get_custom_fields().items():
+		for df in fields:
+			frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": df["fieldname"]})
+			frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": df["fieldname"]})
+			if frappe.db.has_column(doctype, df["fieldname"]):
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{df['fieldname']}`")
+		frappe.clear_cache(doctype=doctype)
+	frappe.db.delete("Custom Field", {"dt": ["in", app_doctypes()]})
+	frappe.db.delete("Property Setter", {"doc_type": ["in", app_doctypes()]})
+
+
+def delete_roles():
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		frappe.db.delete("DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+
+
+def app_doctypes() -> list[str]:
+	return frappe.get_all("DocType", filters={"module": "Sales Accelerator"}, pluck="name")
+
+
+def before_tests():
+	"""Make a fresh test site usable without the setup wizard or the network."""
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()
+	for from_currency, to_currency, rate in TEST_EXCHANGE_RATES:
+		if not frappe.db.exists(
+			"Currency Exchange", {"from_currency": from_currency, "to_currency": to_currency}
+		):
+			frappe.get_doc(
+				{
+					"doctype": "Currency Exchange",
+					"date": "2000-01-01",
+					"from_currency": from_currency,
+					"to_currency": to_currency,
+					"exchange_rate": rate,
+					"for_buying": 1,
+					"for_selling": 1,
+				}
+			).insert(ignore_permissions=True)
+	frappe.db.commit()
+
+
+# Fixed rates, so that nothing in the test site asks an online exchange-rate service.
+TEST_EXCHANGE_RATES = (
+	("EUR", "USD", 1.08),
+	("USD", "EUR", 0.93),
+	("INR", "USD", 0.012),
+	("USD", "INR", 83.0),
+)

@@ -1,0 +1,33 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from sales_accelerator.setup import install
+
+RECORD_TYPES = ("Lead", "Contact", "Opportunity", "Customer", "Prospect")
+
+
+class TestInstall(FrappeTestCase):
+	def test_install_created_role_custom_fields_and_workspace(self):
+		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
+		for doctype in RECORD_TYPES:
+			df = frappe.get_meta(doctype).get_field(install.STATUS_FIELD)
+			self.assertIsNotNone(df, doctype)
+			self.assertEqual((df.fieldtype, df.options, df.read_only), ("Link", "CRM Status", 1))
+		self.assertTrue(frappe.db.exists("Workspace", "Sales Accelerator"))
+		self.assertEqual(
+			frappe.db.get_single_value("Sales Accelerator Settings", "show_status_on_records"), 1
+		)
+
+	def test_uninstall_hook_removes_what_the_app_added_and_migrate_restores_it(self):
+		try:
+			install.before_uninstall()
+			self.assertFalse(frappe.db.exists("Role", "Sequence Manager"))
+			self.assertFalse(frappe.db.exists("Custom Field", {"fieldname": install.STATUS_FIELD}))
+			for doctype in RECORD_TYPES:
+				self.assertFalse(frappe.db.has_column(doctype, install.STATUS_FIELD), doctype)
+				self.assertIsNone(frappe.get_meta(doctype).get_field(install.STATUS_FIELD), doctype)
+		finally:
+			install.after_migrate()
+			frappe.db.commit()
+		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
+		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
