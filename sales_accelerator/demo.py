@@ -1,6 +1,6 @@
 """A small demo data set: `bench --site SITE execute sales_accelerator.demo.load`.
 
-Adds two CRM Variables (Time zone, Expected close), four Leads and a dozen colour-coded CRM Notes,
+Adds two CRM Variables (Time zone, Expected close), four Leads and a dozen colour-coded CRM Action Notes,
 some assigned to the current user. Safe to run twice: what exists is left as it is.
 """
 
@@ -85,11 +85,11 @@ def load():
 
 	created = 0
 	for index, action, status, due_in, zone, text in DEMO_NOTES:
-		if frappe.db.exists("CRM Note", {"reference_name": leads[index], "note": text}):
+		if frappe.db.exists("CRM Action Note", {"reference_name": leads[index], "note": text}):
 			continue
 		frappe.get_doc(
 			{
-				"doctype": "CRM Note",
+				"doctype": "CRM Action Note",
 				"reference_doctype": "Lead",
 				"reference_name": leads[index],
 				"crm_action": action,
@@ -102,4 +102,4 @@ def load():
 		).insert()
 		created += 1
 	frappe.db.commit()
-	print(f"Demo data ready: {len(leads)} leads, {created} new CRM Notes.")
+	print(f"Demo data ready: {len(leads)} leads, {created} new CRM Action Notes.")

@@ -17,14 +17,16 @@ doctype_js = {doctype: f"public/js/erpnext/{doctype.lower()}.js" for doctype in 
 
 boot_session = "sales_accelerator.boot.boot_session"
 
-# Connections: CRM Notes on the stock customer-facing forms
+# Connections: CRM Action Notes on the stock customer-facing forms
 override_doctype_dashboards = {
 	doctype: [f"sales_accelerator.integrations.dashboards.{doctype.lower()}"] for doctype in _RECORD_TYPES
 }
 
-# Permissions: a CRM Note follows the record it is on
-has_permission = {"CRM Note": "sales_accelerator.permissions.crm_note_has_permission"}
-permission_query_conditions = {"CRM Note": "sales_accelerator.permissions.crm_note_query_conditions"}
+# Permissions: a CRM Action Note follows the record it is on
+has_permission = {"CRM Action Note": "sales_accelerator.permissions.crm_action_note_has_permission"}
+permission_query_conditions = {
+	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions"
+}
 
 # Install, migrate, uninstall, tests
 before_install = "sales_accelerator.setup.install.before_install"

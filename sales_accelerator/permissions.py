@@ -1,4 +1,4 @@
-"""Who may see and write CRM Notes: whoever may read the record the note is on."""
+"""Who may see and write CRM Action Notes: whoever may read the record the note is on."""
 
 import frappe
 from frappe.model.db_query import DatabaseQuery
@@ -7,7 +7,7 @@ from frappe.permissions import get_role_permissions
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 
 
-def crm_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+def crm_action_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""A note is visible, editable and creatable only by users who can read its record."""
 	if not (doc.reference_doctype and doc.reference_name):
 		return True  # a new, empty note; the record is checked when it is set
@@ -16,7 +16,7 @@ def crm_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	return bool(frappe.has_permission(doc.reference_doctype, "read", doc.reference_name, user=user))
 
 
-def crm_note_query_conditions(user: str | None = None) -> str:
+def crm_action_note_query_conditions(user: str | None = None) -> str:
 	"""List / report filter: notes on records the user can read, record type by record type."""
 	user = user or frappe.session.user
 	if user == "Administrator":
@@ -30,11 +30,11 @@ def crm_note_query_conditions(user: str | None = None) -> str:
 		record_conditions = DatabaseQuery(doctype, user=user).build_match_conditions()
 		if record_conditions:
 			allowed.append(
-				f"(`tabCRM Note`.reference_doctype = {escaped} and `tabCRM Note`.reference_name in "
+				f"(`tabCRM Action Note`.reference_doctype = {escaped} and `tabCRM Action Note`.reference_name in "
 				f"(select `tab{doctype}`.name from `tab{doctype}` where {record_conditions}))"
 			)
 		else:
-			allowed.append(f"`tabCRM Note`.reference_doctype = {escaped}")
+			allowed.append(f"`tabCRM Action Note`.reference_doctype = {escaped}")
 
 	return "(" + " or ".join(allowed) + ")" if allowed else "1=0"
 

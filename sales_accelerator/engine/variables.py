@@ -1,4 +1,4 @@
-"""CRM Variables: the typed extra values a CRM Note carries."""
+"""CRM Variables: the typed extra values a CRM Action Note carries."""
 
 import datetime
 import math
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sales_accelerator.engine import EngineError
 
 VARIABLE_TYPES: dict[str, str] = {
-	# variable type -> Frappe fieldtype of the CRM Note field that holds its value
+	# variable type -> Frappe fieldtype of the CRM Action Note field that holds its value
 	"Text": "Data",
 	"Currency": "Currency",
 	"Date": "Date",
@@ -33,7 +33,7 @@ def fieldtype_for(variable_type: str) -> str:
 
 
 def fieldname_for(variable_name: str, taken: Iterable[str] = ()) -> str:
-	"""The CRM Note fieldname for a new variable: ``var_`` + its name in snake case, unique in ``taken``."""
+	"""The CRM Action Note fieldname for a new variable: ``var_`` + its name in snake case, unique in ``taken``."""
 	slug = re.sub(r"[^a-z0-9]+", "_", variable_name.strip().lower()).strip("_") or "value"
 	base = (FIELDNAME_PREFIX + slug)[:MAX_FIELDNAME_LENGTH]
 	taken = set(taken)
@@ -58,7 +58,7 @@ def _number(value) -> float:
 
 
 def normalize_value(variable_name: str, variable_type: str, value, options: Iterable[dict] = ()):
-	"""Check ``value`` against the variable's type and return it in the form the CRM Note stores.
+	"""Check ``value`` against the variable's type and return it in the form the CRM Action Note stores.
 
 	``options`` (for dropdowns) are dicts with ``option_name`` and ``short_code``; a dropdown value may
 	be given by name or short code, in any case. Empty values return ``None``. A value that does not

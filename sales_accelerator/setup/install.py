@@ -1,5 +1,8 @@
 """What the app adds to a site besides its own DocTypes, and takes away again on uninstall."""
 
+import json
+from pathlib import Path
+
 import frappe
 from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
@@ -7,12 +10,13 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.setup.defaults import CRM_ACTIONS, CRM_STATUSES
 
+MODULE = "Sales Accelerator"
 ROLES = ("Sequence Manager",)
 STATUS_FIELD = "sa_crm_status"
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
-	"""Fields the app puts on stock DocTypes: the record's latest CRM Note status."""
+	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status."""
 	return {
 		doctype: [
 			{
@@ -24,7 +28,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"read_only": 1,
 				"no_copy": 1,
 				"in_standard_filter": 1,
-				"description": "The status of the latest CRM Note on this record.",
+				"description": "The status of the latest CRM Action Note on this record.",
 			}
 		]
 		for doctype, insert_after in CUSTOMER_FACING_DOCTYPES.items()
@@ -33,7 +37,29 @@ def get_custom_fields() -> dict[str, list[dict]]:
 
 
 def before_install():
+	check_doctype_names_are_free()
 	create_roles()
+
+
+def check_doctype_names_are_free():
+	"""Refuse to install over a DocType of the same name that belongs to another app."""
+	taken = frappe.get_all(
+		"DocType",
+		filters={"name": ["in", own_doctype_names()], "module": ["!=", MODULE]},
+		fields=["name", "module"],
+	)
+	if taken:
+		frappe.throw(
+			_("Sales Accelerator cannot be installed: DocType {0} already exists in module {1}.").format(
+				frappe.bold(taken[0].name), frappe.bold(taken[0].module)
+			)
+		)
+
+
+def own_doctype_names() -> list[str]:
+	"""Names of the DocTypes the app ships, read from their JSON files."""
+	folder = Path(frappe.get_app_path("sales_accelerator", "sales_accelerator", "doctype"))
+	return [json.loads(path.read_text())["name"] for path in sorted(folder.glob("*/*.json"))]
 
 
 def after_install():
@@ -94,13 +120,14 @@ def _insert_if_missing(doctype: str, short_code: str, **values):
 
 
 def delete_custom_fields():
-	"""Remove every custom field and property setter of the app, on stock DocTypes and on CRM Note."""
+	"""Remove every custom field and property setter of the app, on stock DocTypes and on CRM Action Note."""
 	for doctype, fields in get_custom_fields().items():
 		for df in fields:
 			frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": df["fieldname"]})
 			frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": df["fieldname"]})
 			if frappe.db.has_column(doctype, df["fieldname"]):
 				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{df['fieldname']}`")
+				frappe.cache.hdel("table_columns", f"tab{doctype}")
 		frappe.clear_cache(doctype=doctype)
 	frappe.db.delete("Custom Field", {"dt": ["in", app_doctypes()]})
 	frappe.db.delete("Property Setter", {"doc_type": ["in", app_doctypes()]})
@@ -116,7 +143,7 @@ def delete_roles():
 
 
 def app_doctypes() -> list[str]:
-	return frappe.get_all("DocType", filters={"module": "Sales Accelerator"}, pluck="name")
+	return frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
 
 
 def before_tests():

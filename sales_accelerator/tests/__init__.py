@@ -36,7 +36,7 @@ def make_lead(name: str, **values) -> str:
 def make_note(reference_name: str, reference_doctype: str = "Lead", **values):
 	return frappe.get_doc(
 		{
-			"doctype": "CRM Note",
+			"doctype": "CRM Action Note",
 			"reference_doctype": reference_doctype,
 			"reference_name": reference_name,
 			"crm_action": values.pop("crm_action", "PHN"),

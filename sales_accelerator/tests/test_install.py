@@ -31,3 +31,15 @@ class TestInstall(FrappeTestCase):
 			frappe.db.commit()
 		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
 		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
+
+	def test_install_refuses_to_take_over_another_apps_doctype(self):
+		self.assertIn("CRM Action Note", install.own_doctype_names())
+		install.check_doctype_names_are_free()  # our own DocTypes are ours
+		frappe.db.set_value("DocType", "CRM Variable Option", "module", "CRM")
+		try:
+			with self.assertRaises(frappe.ValidationError) as error:
+				install.check_doctype_names_are_free()
+		finally:
+			frappe.db.set_value("DocType", "CRM Variable Option", "module", install.MODULE)
+		self.assertIn("CRM Variable Option", str(error.exception))
+		self.assertIn("module", str(error.exception))

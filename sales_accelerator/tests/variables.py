@@ -1,4 +1,4 @@
-"""Test CRM Variables. Creating one alters the CRM Note table, which commits, so tests create them
+"""Test CRM Variables. Creating one alters the CRM Action Note table, which commits, so tests create them
 once per class and remove them (and the notes holding their values) when the class ends."""
 
 import frappe
@@ -19,7 +19,7 @@ TEST_VARIABLES = {
 
 
 def create_test_variables() -> dict[str, str]:
-	"""Create the test variables; return {variable name: CRM Note fieldname}."""
+	"""Create the test variables; return {variable name: CRM Action Note fieldname}."""
 	fieldnames = {}
 	for name, values in TEST_VARIABLES.items():
 		if not frappe.db.exists("CRM Variable", name):
@@ -32,8 +32,8 @@ def create_test_variables() -> dict[str, str]:
 def delete_test_variables(since):
 	"""Delete the notes made since ``since`` and every ``_Test`` variable."""
 	frappe.db.rollback()
-	for note in frappe.get_all("CRM Note", filters={"creation": [">=", since]}, pluck="name"):
-		frappe.delete_doc("CRM Note", note, force=True, ignore_permissions=True)
-	for variable in frappe.get_all("CRM Variable", filters={"name": ["like", "\\_Test%"]}, pluck="name"):
+	for note in frappe.get_all("CRM Action Note", filters={"creation": [">=", since]}, pluck="name"):
+		frappe.delete_doc("CRM Action Note", note, force=True, ignore_permissions=True)
+	for variable in frappe.get_all("CRM Variable", filters={"name": ["like", "_Test%"]}, pluck="name"):
 		frappe.delete_doc("CRM Variable", variable, force=True, ignore_permissions=True)
 	frappe.db.commit()

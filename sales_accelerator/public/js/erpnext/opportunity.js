@@ -1,3 +1,3 @@
 frappe.ui.form.on("Opportunity", {
-	refresh: (frm) => sales_accelerator.crm_notes.render(frm),
+	refresh: (frm) => sales_accelerator.crm_action_notes.render(frm),
 });

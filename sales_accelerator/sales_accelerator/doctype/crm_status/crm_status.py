@@ -5,4 +5,22 @@ from sales_accelerator.controllers.colour_coded import ColourCodedDocument
 
 
 class CRMStatus(ColourCodedDocument):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		background_color: DF.Color | None
+		category: DF.Literal["Internal", "Sales"]
+		closes_note: DF.Check
+		disabled: DF.Check
+		display_order: DF.Int
+		font_color: DF.Color | None
+		short_code: DF.Data
+		status_name: DF.Data
+	# end: auto-generated types
+
 	label_field = "status_name"

@@ -10,10 +10,32 @@ from sales_accelerator.controllers.colour_coded import validate_colours, validat
 from sales_accelerator.crm import clear_crm_config_cache, get_crm_config
 from sales_accelerator.engine import variables as engine
 
-NOTE = "CRM Note"
+NOTE = "CRM Action Note"
 
 
 class CRMVariable(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from sales_accelerator.sales_accelerator.doctype.crm_variable_option.crm_variable_option import (
+			CRMVariableOption,
+		)
+
+		description: DF.SmallText | None
+		disabled: DF.Check
+		display_order: DF.Int
+		fieldname: DF.Data | None
+		mandatory: DF.Check
+		options: DF.Table[CRMVariableOption]
+		variable_name: DF.Data
+		variable_type: DF.Literal["Text", "Currency", "Date", "Numeric", "Dropdown"]
+	# end: auto-generated types
+
 	def before_insert(self):
 		self.fieldname = engine.fieldname_for(self.variable_name, taken=note_fieldnames())
 
@@ -32,9 +54,9 @@ class CRMVariable(Document):
 		in_use = count_notes_with_value(self.fieldname, self.variable_type)
 		if in_use:
 			frappe.throw(
-				_("{0} holds values on {1} CRM Notes and cannot be deleted. Disable it instead.").format(
-					frappe.bold(self.variable_name), in_use
-				),
+				_(
+					"{0} holds values on {1} CRM Action Notes and cannot be deleted. Disable it instead."
+				).format(frappe.bold(self.variable_name), in_use),
 				frappe.LinkExistsError,
 				title=_("Variable in Use"),
 			)
@@ -43,6 +65,8 @@ class CRMVariable(Document):
 		clear_crm_config_cache()
 		if custom_field := frappe.db.exists("Custom Field", {"dt": NOTE, "fieldname": self.fieldname}):
 			frappe.delete_doc("Custom Field", custom_field, ignore_permissions=True)
+			# the link checks of delete_doc may have cached the meta again before the row was gone
+			frappe.clear_cache(doctype=NOTE)
 
 	def validate_options(self):
 		if self.variable_type != "Dropdown":
@@ -77,7 +101,9 @@ class CRMVariable(Document):
 		in_use = count_notes_with_value(self.fieldname, before.variable_type)
 		if in_use:
 			frappe.throw(
-				_("{0} cannot change from {1} to {2}: {3} CRM Notes hold values of the old type.").format(
+				_(
+					"{0} cannot change from {1} to {2}: {3} CRM Action Notes hold values of the old type."
+				).format(
 					frappe.bold(_("Variable Type")),
 					frappe.bold(_(before.variable_type)),
 					frappe.bold(_(self.variable_type)),
@@ -97,15 +123,15 @@ class CRMVariable(Document):
 			in_use = frappe.db.count(NOTE, {self.fieldname: row.option_name})
 			if in_use:
 				frappe.throw(
-					_("Option {0} is chosen on {1} CRM Notes and cannot be removed or renamed.").format(
-						frappe.bold(row.option_name), in_use
-					),
+					_(
+						"Option {0} is chosen on {1} CRM Action Notes and cannot be removed or renamed."
+					).format(frappe.bold(row.option_name), in_use),
 					title=_("Option in Use"),
 				)
 
 
 def note_fieldnames() -> set[str]:
-	"""Every fieldname CRM Note has or will have, standard, custom or reserved by a variable."""
+	"""Every fieldname CRM Action Note has or will have, standard, custom or reserved by a variable."""
 	taken = {df.fieldname for df in frappe.get_meta(NOTE).fields}
 	taken.update(frappe.get_all("CRM Variable", pluck="fieldname"))
 	taken.update(frappe.get_all("Custom Field", filters={"dt": NOTE}, pluck="fieldname"))
@@ -120,7 +146,7 @@ def count_notes_with_value(fieldname: str, variable_type: str) -> int:
 
 
 def sync_variable_fields():
-	"""Give CRM Note one field per CRM Variable, typed, ordered and labelled as the variable says.
+	"""Give CRM Action Note one field per CRM Variable, typed, ordered and labelled as the variable says.
 
 	Runs after every variable change and on migrate, so the fields always match the variables.
 	"""

@@ -21,8 +21,8 @@ class TestCRMVariable(FrappeTestCase):
 		delete_test_variables(cls.started)
 		super().tearDownClass()
 
-	def test_each_variable_gives_crm_note_a_typed_field(self):
-		meta = frappe.get_meta("CRM Note")
+	def test_each_variable_gives_crm_action_note_a_typed_field(self):
+		meta = frappe.get_meta("CRM Action Note")
 		expected = {
 			"_Test Store Type": "Data",
 			"_Test Budget": "Currency",
@@ -84,7 +84,7 @@ class TestCRMVariable(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError) as error:
 			variable.save()
 		self.assertIn("Variable Type", str(error.exception))
-		self.assertIn("1 CRM Notes", str(error.exception))
+		self.assertIn("1 CRM Action Notes", str(error.exception))
 
 		with self.assertRaises(frappe.LinkExistsError) as error:
 			frappe.delete_doc("CRM Variable", "_Test Seats")
@@ -99,17 +99,17 @@ class TestCRMVariable(FrappeTestCase):
 	def test_disabling_hides_the_field_and_unused_variables_can_be_deleted(self):
 		frappe.get_doc({"doctype": "CRM Variable", "variable_name": "_Test Unused", "mandatory": 1}).insert()
 		fieldname = frappe.db.get_value("CRM Variable", "_Test Unused", "fieldname")
-		self.assertEqual(frappe.get_meta("CRM Note").get_field(fieldname).reqd, 1)
+		self.assertEqual(frappe.get_meta("CRM Action Note").get_field(fieldname).reqd, 1)
 
 		variable = frappe.get_doc("CRM Variable", "_Test Unused")
 		variable.disabled = 1
 		variable.save()
-		df = frappe.get_meta("CRM Note").get_field(fieldname)
+		df = frappe.get_meta("CRM Action Note").get_field(fieldname)
 		self.assertEqual((df.hidden, df.reqd), (1, 0))
 
 		frappe.delete_doc("CRM Variable", "_Test Unused")
-		self.assertIsNone(frappe.get_meta("CRM Note").get_field(fieldname))
-		self.assertFalse(frappe.db.exists("Custom Field", {"dt": "CRM Note", "fieldname": fieldname}))
+		self.assertIsNone(frappe.get_meta("CRM Action Note").get_field(fieldname))
+		self.assertFalse(frappe.db.exists("Custom Field", {"dt": "CRM Action Note", "fieldname": fieldname}))
 
 
 def dropdown(name, *options):

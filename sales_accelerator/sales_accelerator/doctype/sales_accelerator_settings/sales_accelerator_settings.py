@@ -5,4 +5,16 @@ from frappe.model.document import Document
 
 
 class SalesAcceleratorSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		default_crm_status: DF.Link | None
+		show_status_on_records: DF.Check
+	# end: auto-generated types
+
 	pass

@@ -1,4 +1,4 @@
-frappe.listview_settings["CRM Note"] = {
+frappe.listview_settings["CRM Action Note"] = {
 	add_fields: ["crm_action", "crm_status", "reference_doctype", "reference_title"],
 	formatters: {
 		crm_action: (value) => sales_accelerator.badge("actions", value),

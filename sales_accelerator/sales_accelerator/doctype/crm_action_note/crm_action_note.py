@@ -15,7 +15,26 @@ from sales_accelerator.engine.variables import normalize_value
 from sales_accelerator.setup.install import STATUS_FIELD
 
 
-class CRMNote(Document):
+class CRMActionNote(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		assignee: DF.Link | None
+		crm_action: DF.Link
+		crm_status: DF.Link | None
+		due_date: DF.Date | None
+		note: DF.TextEditor | None
+		reference_doctype: DF.Link
+		reference_name: DF.DynamicLink
+		reference_title: DF.Data | None
+		title: DF.Data | None
+	# end: auto-generated types
+
 	def before_validate(self):
 		# before Frappe casts the values: "abc" in a number field must be refused, not stored as 0
 		self.normalize_variable_values()
@@ -165,7 +184,7 @@ def update_record_status(doctype: str | None, name: str | None):
 	if not frappe.db.exists(doctype, name):
 		return
 	latest = frappe.get_all(
-		"CRM Note",
+		"CRM Action Note",
 		filters={"reference_doctype": doctype, "reference_name": name, "crm_status": ["is", "set"]},
 		pluck="crm_status",
 		order_by="creation desc",

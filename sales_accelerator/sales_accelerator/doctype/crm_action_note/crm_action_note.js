@@ -3,7 +3,7 @@
 
 const RECORD_TYPES = ["Lead", "Contact", "Opportunity", "Customer", "Prospect"];
 
-frappe.ui.form.on("CRM Note", {
+frappe.ui.form.on("CRM Action Note", {
 	setup(frm) {
 		frm.set_query("reference_doctype", () => ({ filters: { name: ["in", RECORD_TYPES] } }));
 		frm.set_query("assignee", () => ({ filters: { enabled: 1, user_type: "System User" } }));

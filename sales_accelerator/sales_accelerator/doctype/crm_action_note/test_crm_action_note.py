@@ -7,7 +7,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, today
 
-from sales_accelerator.api import get_crm_notes
+from sales_accelerator.api import get_crm_action_notes
 from sales_accelerator.setup.install import STATUS_FIELD
 from sales_accelerator.tests import make_lead, make_note, make_user
 from sales_accelerator.tests.variables import create_test_variables, delete_test_variables
@@ -16,7 +16,7 @@ SELLER = "sa.seller@example.com"
 OTHER_SELLER = "sa.seller2@example.com"
 
 
-class TestCRMNote(FrappeTestCase):
+class TestCRMActionNote(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -45,7 +45,7 @@ class TestCRMNote(FrappeTestCase):
 				f["_Test Time Zone"]: "p",  # short code, any case
 			},
 		)
-		saved = frappe.get_doc("CRM Note", note.name)
+		saved = frappe.get_doc("CRM Action Note", note.name)
 		self.assertEqual(saved.get(f["_Test Store Type"]), "Grocery")
 		self.assertEqual(saved.get(f["_Test Budget"]), 1999.5)
 		self.assertEqual(saved.get(f["_Test Expected Close"]), datetime.date(2026, 12, 31))
@@ -55,12 +55,12 @@ class TestCRMNote(FrappeTestCase):
 		self.assertEqual(saved.reference_title, "_Test Note Lead")
 
 		# report builder: notes filter and sort on variable values like on any field
-		found = frappe.get_all("CRM Note", filters={f["_Test Time Zone"]: "PST"}, pluck="name")
+		found = frappe.get_all("CRM Action Note", filters={f["_Test Time Zone"]: "PST"}, pluck="name")
 		self.assertIn(note.name, found)
 
 	def test_mistyped_values_are_refused_naming_the_variable_and_nothing_is_saved(self):
 		f = self.fields
-		before = frappe.db.count("CRM Note")
+		before = frappe.db.count("CRM Action Note")
 		cases = [
 			(f["_Test Seats"], "twelve", "_Test Seats must be a number"),
 			(f["_Test Budget"], "12,50", "_Test Budget must be a number"),
@@ -72,7 +72,7 @@ class TestCRMNote(FrappeTestCase):
 			with self.subTest(fieldname=fieldname), self.assertRaises(frappe.ValidationError) as error:
 				make_note(self.lead, **{fieldname: value})
 			self.assertIn(message, frappe.utils.strip_html(str(error.exception)))
-		self.assertEqual(frappe.db.count("CRM Note"), before)
+		self.assertEqual(frappe.db.count("CRM Action Note"), before)
 
 	def test_only_customer_facing_records_take_notes(self):
 		with self.assertRaises(frappe.ValidationError) as error:
@@ -91,7 +91,7 @@ class TestCRMNote(FrappeTestCase):
 
 		todo = frappe.get_all(
 			"ToDo",
-			filters={"reference_type": "CRM Note", "reference_name": note.name},
+			filters={"reference_type": "CRM Action Note", "reference_name": note.name},
 			fields=["allocated_to", "status", "date", "description"],
 		)
 		self.assertEqual(len(todo), 1)
@@ -102,7 +102,7 @@ class TestCRMNote(FrappeTestCase):
 				"Notification Log",
 				{
 					"for_user": SELLER,
-					"document_type": "CRM Note",
+					"document_type": "CRM Action Note",
 					"document_name": note.name,
 					"type": "Assignment",
 				},
@@ -116,7 +116,7 @@ class TestCRMNote(FrappeTestCase):
 		statuses = dict(
 			frappe.get_all(
 				"ToDo",
-				filters={"reference_type": "CRM Note", "reference_name": note.name},
+				filters={"reference_type": "CRM Action Note", "reference_name": note.name},
 				fields=["allocated_to", "status"],
 				as_list=True,
 			)
@@ -146,26 +146,32 @@ class TestCRMNote(FrappeTestCase):
 		self.assertIn("Assigned To", str(error.exception))
 
 	def test_record_shows_the_status_of_its_latest_note(self):
-		first = make_note(self.lead, crm_status="ACT")
-		self.assertEqual(frappe.db.get_value("Lead", self.lead, STATUS_FIELD), "ACT")
-		second = make_note(self.lead, crm_status="HLD")
-		self.assertEqual(frappe.db.get_value("Lead", self.lead, STATUS_FIELD), "HLD")
+		lead = make_lead("_Test Status Lead " + frappe.generate_hash(length=6))
+		first = make_note(lead, crm_status="ACT")
+		self.assertEqual(frappe.db.get_value("Lead", lead, STATUS_FIELD), "ACT")
+		second = make_note(lead, crm_status="HLD")
+		self.assertEqual(frappe.db.get_value("Lead", lead, STATUS_FIELD), "HLD")
+		make_note(lead)  # a note without status leaves the record's status alone
+		self.assertEqual(frappe.db.get_value("Lead", lead, STATUS_FIELD), "HLD")
 		second.delete()
-		self.assertEqual(frappe.db.get_value("Lead", self.lead, STATUS_FIELD), "ACT")
+		self.assertEqual(frappe.db.get_value("Lead", lead, STATUS_FIELD), "ACT")
 		first.delete()
-		self.assertIsNone(frappe.db.get_value("Lead", self.lead, STATUS_FIELD))
+		self.assertIsNone(frappe.db.get_value("Lead", lead, STATUS_FIELD))
 
 	def test_default_status_comes_from_settings(self):
 		frappe.db.set_single_value("Sales Accelerator Settings", "default_crm_status", "NRS")
-		self.assertEqual(make_note(self.lead).crm_status, "NRS")
-		self.assertEqual(make_note(self.lead, crm_status="ACT").crm_status, "ACT")
+		try:
+			self.assertEqual(make_note(self.lead).crm_status, "NRS")
+			self.assertEqual(make_note(self.lead, crm_status="ACT").crm_status, "ACT")
+		finally:
+			frappe.db.set_single_value("Sales Accelerator Settings", "default_crm_status", None)
 
-	def test_connections_on_stock_forms_list_crm_notes(self):
+	def test_connections_on_stock_forms_list_crm_action_notes(self):
 		for doctype in ("Lead", "Contact", "Opportunity", "Customer", "Prospect"):
 			data = frappe.get_meta(doctype).get_dashboard_data()
 			items = [item for group in data.transactions for item in group["items"]]
-			self.assertIn("CRM Note", items, doctype)
-			self.assertEqual(data.non_standard_fieldnames["CRM Note"], "reference_name")
+			self.assertIn("CRM Action Note", items, doctype)
+			self.assertEqual(data.non_standard_fieldnames["CRM Action Note"], "reference_name")
 			self.assertEqual(data.dynamic_links["reference_name"], [doctype, "reference_doctype"])
 		# Lead keeps its own connections
 		self.assertIn(
@@ -174,7 +180,7 @@ class TestCRMNote(FrappeTestCase):
 		)
 
 
-class TestCRMNotePermissions(FrappeTestCase):
+class TestCRMActionNotePermissions(FrappeTestCase):
 	"""A seller sees and adds notes on the records they can read, and on no others."""
 
 	@classmethod
@@ -195,37 +201,37 @@ class TestCRMNotePermissions(FrappeTestCase):
 			self.assertEqual(note.owner, SELLER)
 			with self.assertRaises(frappe.PermissionError):
 				make_note(self.hidden, note="sneaky")
-		self.assertFalse(frappe.db.exists("CRM Note", {"note": "sneaky"}))
+		self.assertFalse(frappe.db.exists("CRM Action Note", {"note": "sneaky"}))
 
 	def test_seller_sees_only_notes_on_readable_records(self):
 		with self.set_user(SELLER):
-			visible = frappe.get_list("CRM Note", pluck="name", limit=0)
+			visible = frappe.get_list("CRM Action Note", pluck="name", limit=0)
 			self.assertIn(self.readable_note, visible)
 			self.assertNotIn(self.hidden_note, visible)
-			self.assertTrue(frappe.has_permission("CRM Note", "read", self.readable_note))
-			self.assertFalse(frappe.has_permission("CRM Note", "read", self.hidden_note))
+			self.assertTrue(frappe.has_permission("CRM Action Note", "read", self.readable_note))
+			self.assertFalse(frappe.has_permission("CRM Action Note", "read", self.hidden_note))
 			with self.assertRaises(frappe.PermissionError):
-				frappe.get_doc("CRM Note", self.hidden_note).check_permission("read")
+				frappe.get_doc("CRM Action Note", self.hidden_note).check_permission("read")
 
 	def test_team_sees_each_others_notes(self):
 		make_user(OTHER_SELLER, "Sales User")
 		with self.set_user(OTHER_SELLER):
-			visible = frappe.get_list("CRM Note", pluck="name", limit=0)
+			visible = frappe.get_list("CRM Action Note", pluck="name", limit=0)
 			self.assertIn(self.readable_note, visible)
 			self.assertIn(self.hidden_note, visible)
 
 	def test_seller_can_delete_own_notes_only(self):
 		with self.set_user(SELLER):
 			own = make_note(self.readable, note="mine")
-			self.assertTrue(frappe.has_permission("CRM Note", "delete", own.name))
-			self.assertFalse(frappe.has_permission("CRM Note", "delete", self.readable_note))
+			self.assertTrue(frappe.has_permission("CRM Action Note", "delete", own.name))
+			self.assertFalse(frappe.has_permission("CRM Action Note", "delete", self.readable_note))
 
 	def test_notes_panel_api_checks_the_record(self):
 		with self.set_user(SELLER):
-			result = get_crm_notes("Lead", self.readable)
+			result = get_crm_action_notes("Lead", self.readable)
 			self.assertIn(self.readable_note, [n.name for n in result["notes"]])
 			self.assertGreaterEqual(result["total"], 1)
 			with self.assertRaises(frappe.PermissionError):
-				get_crm_notes("Lead", self.hidden)
+				get_crm_action_notes("Lead", self.hidden)
 			with self.assertRaises(frappe.ValidationError):
-				get_crm_notes("User", "Administrator")
+				get_crm_action_notes("User", "Administrator")
