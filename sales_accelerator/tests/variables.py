@@ -2,6 +2,8 @@
 once per class and remove them (and the notes holding their values) when the class ends."""
 
 import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
 
 TEST_VARIABLES = {
 	"_Test Store Type": {"variable_type": "Text"},
@@ -37,3 +39,18 @@ def delete_test_variables(since):
 	for variable in frappe.get_all("CRM Variable", filters={"name": ["like", "_Test%"]}, pluck="name"):
 		frappe.delete_doc("CRM Variable", variable, force=True, ignore_permissions=True)
 	frappe.db.commit()
+
+
+class VariablesTestCase(FrappeTestCase):
+	"""A test case whose class has the test variables; ``cls.fields`` maps their names to fieldnames."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.started = now_datetime()
+		cls.fields = create_test_variables()
+
+	@classmethod
+	def tearDownClass(cls):
+		delete_test_variables(cls.started)
+		super().tearDownClass()

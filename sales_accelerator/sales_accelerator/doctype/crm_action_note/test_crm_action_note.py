@@ -5,29 +5,18 @@ import datetime
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, now_datetime, today
+from frappe.utils import add_days, today
 
 from sales_accelerator.api import get_crm_action_notes
 from sales_accelerator.setup.install import STATUS_FIELD
 from sales_accelerator.tests import make_lead, make_note, make_user
-from sales_accelerator.tests.variables import create_test_variables, delete_test_variables
+from sales_accelerator.tests.variables import VariablesTestCase
 
 SELLER = "sa.seller@example.com"
 OTHER_SELLER = "sa.seller2@example.com"
 
 
-class TestCRMActionNote(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.started = now_datetime()
-		cls.fields = create_test_variables()
-
-	@classmethod
-	def tearDownClass(cls):
-		delete_test_variables(cls.started)
-		super().tearDownClass()
-
+class TestCRMActionNote(VariablesTestCase):
 	def setUp(self):
 		self.lead = make_lead("_Test Note Lead")
 

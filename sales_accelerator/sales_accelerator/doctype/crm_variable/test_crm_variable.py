@@ -2,25 +2,12 @@
 # License: MIT. See license.txt
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
-from frappe.utils import now_datetime
 
 from sales_accelerator.tests import make_lead, make_note
-from sales_accelerator.tests.variables import create_test_variables, delete_test_variables
+from sales_accelerator.tests.variables import VariablesTestCase
 
 
-class TestCRMVariable(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.started = now_datetime()
-		cls.fieldnames = create_test_variables()
-
-	@classmethod
-	def tearDownClass(cls):
-		delete_test_variables(cls.started)
-		super().tearDownClass()
-
+class TestCRMVariable(VariablesTestCase):
 	def test_each_variable_gives_crm_action_note_a_typed_field(self):
 		meta = frappe.get_meta("CRM Action Note")
 		expected = {
@@ -31,12 +18,12 @@ class TestCRMVariable(FrappeTestCase):
 			"_Test Time Zone": "Select",
 		}
 		for name, fieldtype in expected.items():
-			df = meta.get_field(self.fieldnames[name])
+			df = meta.get_field(self.fields[name])
 			self.assertIsNotNone(df, name)
 			self.assertEqual(df.fieldtype, fieldtype, name)
 			self.assertEqual(df.label, name)
-		self.assertEqual(meta.get_field(self.fieldnames["_Test Time Zone"]).options, "\nEST\nPST")
-		self.assertEqual(self.fieldnames["_Test Time Zone"], "var_test_time_zone")
+		self.assertEqual(meta.get_field(self.fields["_Test Time Zone"]).options, "\nEST\nPST")
+		self.assertEqual(self.fields["_Test Time Zone"], "var_test_time_zone")
 
 	def test_dropdown_needs_options_and_others_refuse_them(self):
 		with self.assertRaises(frappe.MandatoryError) as error:
@@ -75,8 +62,8 @@ class TestCRMVariable(FrappeTestCase):
 		self.assertFalse(frappe.db.exists("CRM Variable", "_T5"))
 
 	def test_variable_in_use_keeps_its_type_options_and_existence(self):
-		seats = self.fieldnames["_Test Seats"]
-		zone = self.fieldnames["_Test Time Zone"]
+		seats = self.fields["_Test Seats"]
+		zone = self.fields["_Test Time Zone"]
 		make_note(make_lead("_Test Variable In Use"), **{seats: 12, zone: "PST"})
 
 		variable = frappe.get_doc("CRM Variable", "_Test Seats")
