@@ -47,3 +47,30 @@ def installed_record_types() -> list[str]:
 def _can_read_doctype(doctype: str, user: str) -> bool:
 	role_permissions = get_role_permissions(frappe.get_meta(doctype), user=user)
 	return bool(role_permissions.get("read") or role_permissions.get("select"))
+
+
+ALWAYS_MAY_USE_SEQUENCES = ("Sequence Manager", "System Manager", "Administrator")
+
+
+def may_use_sequences(user: str | None = None) -> bool:
+	"""Whether the user may create and connect sequences (Sales Accelerator Settings can restrict it)."""
+	user = user or frappe.session.user
+	allowed = set(
+		frappe.get_all(
+			"Sales Accelerator Role",
+			filters={"parenttype": "Sales Accelerator Settings", "parentfield": "sequence_roles"},
+			pluck="role",
+		)
+	)
+	if not allowed:
+		return True
+	roles = set(frappe.get_roles(user))
+	return bool(roles & (allowed | set(ALWAYS_MAY_USE_SEQUENCES)))
+
+
+def check_may_use_sequences(user: str | None = None):
+	if not may_use_sequences(user):
+		frappe.throw(
+			frappe._("Only some roles may create and connect sequences here; ask your administrator."),
+			frappe.PermissionError,
+		)

@@ -65,6 +65,7 @@ def own_doctype_names() -> list[str]:
 def after_install():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	create_default_actions_and_statuses()
+	sync_sequence_templates()
 
 
 def after_migrate():
@@ -73,11 +74,13 @@ def after_migrate():
 	create_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	sync_variable_fields()
+	sync_sequence_templates()
 
 
 def before_uninstall():
 	delete_custom_fields()
 	delete_roles()
+	delete_email_templates()
 
 
 def create_roles():
@@ -117,6 +120,42 @@ def _insert_if_missing(doctype: str, short_code: str, **values):
 		frappe.get_doc({"doctype": doctype, "short_code": short_code, **values}).insert(
 			ignore_permissions=True
 		)
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def shipped_email_templates() -> list[dict]:
+	return json.loads((DATA / "email_templates.json").read_text())
+
+
+def sync_sequence_templates():
+	"""Create the shipped Email Templates (kept as the admin edits them) and refresh the shipped
+	Sequence Templates to the app's version."""
+	from sales_accelerator.controllers.sequence import DEFINITION_FIELDS
+
+	for template in shipped_email_templates():
+		if not frappe.db.exists("Email Template", template["name"]):
+			frappe.get_doc({"doctype": "Email Template", **template}).insert(ignore_permissions=True)
+
+	for path in sorted((DATA / "sequence_templates").glob("*.json")):
+		data = json.loads(path.read_text())
+		if frappe.db.exists("Sequence Template", data["title"]):
+			template = frappe.get_doc("Sequence Template", data["title"])
+			template.set("steps", [])
+		else:
+			template = frappe.new_doc("Sequence Template")
+		template.update({field: data.get(field) for field in DEFINITION_FIELDS if field in data})
+		template.title = data["title"]
+		template.is_standard = 1
+		for step in data["steps"]:
+			template.append("steps", step)
+		template.save(ignore_permissions=True)
+
+
+def delete_email_templates():
+	for template in shipped_email_templates():
+		frappe.db.delete("Email Template", {"name": template["name"]})
 
 
 def delete_custom_fields():

@@ -106,3 +106,192 @@ sales_accelerator.crm_action_notes = {
 		});
 	},
 };
+
+// The sequence designer's flow view: the steps as a flow chart, branches side by side, with every
+// path's duration. The server computes it (sales_accelerator.api.sequence_flow); this draws it.
+sales_accelerator.sequence_flow = {
+	KIND_ICONS: {
+		Start: "\u25B6",
+		"Automated Email": "\u2709",
+		Email: "\u2709",
+		"Phone Call": "\u260E",
+		Task: "\u2713",
+		Meeting: "\u25F7",
+		Wait: "\u231B",
+		Condition: "\u2753",
+		Command: "\u2699",
+		"Update Field": "\u270E",
+	},
+
+	render(frm) {
+		const field = frm.fields_dict.flow_html;
+		if (!field) return;
+		clearTimeout(frm.__sa_flow_timer);
+		frm.__sa_flow_timer = setTimeout(async () => {
+			const steps = (frm.doc.steps || []).map((row) => ({ ...row }));
+			const { message } = await frappe.call({
+				method: "sales_accelerator.api.sequence_flow",
+				args: { steps },
+			});
+			field.$wrapper.html(sales_accelerator.sequence_flow.html(message));
+		}, 300);
+	},
+
+	html(flow) {
+		if (!flow) return "";
+		if (flow.error) {
+			return `<div class="sa-flow-error text-danger">${frappe.utils.escape_html(flow.error)}</div>`;
+		}
+		const paths = flow.paths
+			.map(
+				(path, i) => `<tr><td>${__("Path {0}", [i + 1])}</td>
+				<td>${frappe.utils.escape_html(sales_accelerator.sequence_flow.path_label(flow, path))}</td>
+				<td>${path.step_count}</td><td>${frappe.utils.escape_html(path.duration)}</td></tr>`
+			)
+			.join("");
+		return `<div class="sa-flow" style="overflow-x:auto; padding: 8px 0;">
+				${sales_accelerator.sequence_flow.node_html(flow, flow.tree)}
+			</div>
+			<table class="table table-bordered table-sm small" style="margin-top: 12px;">
+				<thead><tr><th>${__("Path")}</th><th>${__("Branches")}</th><th>${__(
+			"Steps"
+		)}</th><th>${__("Duration")}</th></tr></thead>
+				<tbody>${paths}</tbody>
+			</table>`;
+	},
+
+	path_label(flow, path) {
+		const choices = [];
+		path.steps.forEach((id, i) => {
+			const step = flow.steps[id];
+			if (["Condition", "Command"].includes(step.step_type) && path.steps[i + 1]) {
+				const yes = step.yes_step === path.steps[i + 1];
+				choices.push(`${step.condition || step.subject || __(step.step_type)}: ${yes ? __("Yes") : __("No")}`);
+			}
+		});
+		return choices.join(" \u2192 ") || __("Straight through");
+	},
+
+	step_detail(step) {
+		const n = (v) => parseInt(v || 0);
+		if (step.step_type === "Wait") {
+			const parts = [];
+			if (n(step.wait_days)) parts.push(__("{0} d", [n(step.wait_days)]));
+			if (n(step.wait_hours)) parts.push(__("{0} h", [n(step.wait_hours)]));
+			if (n(step.wait_minutes)) parts.push(__("{0} min", [n(step.wait_minutes)]));
+			return __("Wait {0}", [parts.join(" ") || "?"]);
+		}
+		if (step.step_type === "Condition") {
+			const limit = [];
+			if (n(step.timeout_days)) limit.push(__("{0} d", [n(step.timeout_days)]));
+			if (n(step.timeout_hours)) limit.push(__("{0} h", [n(step.timeout_hours)]));
+			return `${__(step.condition || "")} ${limit.length ? __("within {0}", [limit.join(" ")]) : ""}`;
+		}
+		if (step.step_type === "Command") {
+			return `${step.field_name || "?"} ${step.operator || ""} ${step.value || ""}`;
+		}
+		if (step.step_type === "Update Field") {
+			return `${step.field_name || "?"} \u2190 ${step.value || ""}`;
+		}
+		return step.subject || "";
+	},
+
+	node_html(flow, node) {
+		const step = flow.steps[node.step_id];
+		const icon = sales_accelerator.sequence_flow.KIND_ICONS[step.step_type] || "\u2605";
+		const muted = ["Wait", "Start"].includes(step.step_type);
+		const card = `<div class="sa-flow-step" title="${frappe.utils.escape_html(node.step_id)}" style="
+				border: 1px solid var(--border-color); border-radius: var(--border-radius-md, 8px);
+				background: ${muted ? "var(--subtle-fg, var(--bg-light-gray))" : "var(--card-bg, var(--fg-color))"};
+				padding: 6px 10px; min-width: 180px; max-width: 260px; margin: 0 auto; text-align: left;">
+				<div class="small text-muted">${icon} ${__(step.step_type)}</div>
+				<div style="font-weight: 500;">${frappe.utils.escape_html(
+					sales_accelerator.sequence_flow.step_detail(step)
+				)}</div>
+			</div>`;
+		const arrow = `<div class="text-muted" style="text-align:center; line-height: 1.2;">\u2193</div>`;
+		let children = "";
+		if (node.children.length === 1 && node.children[0].branch === "next") {
+			children = arrow + sales_accelerator.sequence_flow.node_html(flow, node.children[0]);
+		} else if (node.children.length) {
+			const columns = node.children
+				.map(
+					(child) => `<div style="flex: 1; min-width: 200px; padding: 0 6px;">
+					<div class="small" style="text-align:center; font-weight:600; color: ${
+						child.branch === "yes" ? "var(--green-600, #16a34a)" : "var(--red-600, #dc2626)"
+					};">${child.branch === "yes" ? __("Yes") : __("No")} \u2193</div>
+					${sales_accelerator.sequence_flow.node_html(flow, child)}</div>`
+				)
+				.join("");
+			children = `<div style="display:flex; gap: 8px; align-items: flex-start; margin-top: 4px;">${columns}</div>`;
+		} else if (step.step_type !== "Start") {
+			children = `<div class="small text-muted" style="text-align:center;">\u25A0 ${__("End")}</div>`;
+		}
+		return `<div class="sa-flow-node" style="text-align:center;">${card}${children}</div>`;
+	},
+
+	// Form events shared by Sequence and Sequence Template
+	setup_form(doctype) {
+		const redraw = (frm) => sales_accelerator.sequence_flow.render(frm);
+		frappe.ui.form.on(doctype, { refresh: redraw, steps_add: redraw, steps_remove: redraw, steps_move: redraw });
+		const step_events = {};
+		for (const field of [
+			"step_id",
+			"step_type",
+			"subject",
+			"next_step",
+			"yes_step",
+			"no_step",
+			"is_end",
+			"wait_days",
+			"wait_hours",
+			"wait_minutes",
+			"condition",
+			"timeout_days",
+			"timeout_hours",
+			"field_name",
+			"operator",
+			"value",
+		]) {
+			step_events[field] = redraw;
+		}
+		frappe.ui.form.on("Sequence Step", step_events);
+	},
+};
+
+// "New from Template": pick a Sequence Template and a name; opens the new Draft sequence.
+sales_accelerator.new_sequence_from_template = (template, record_type) => {
+	const dialog = new frappe.ui.Dialog({
+		title: __("New Sequence from Template"),
+		fields: [
+			{
+				fieldname: "template",
+				fieldtype: "Link",
+				label: __("Template"),
+				options: "Sequence Template",
+				reqd: 1,
+				default: template,
+				get_query: () => (record_type ? { filters: { record_type } } : {}),
+				onchange() {
+					const value = dialog.get_value("template");
+					if (value && !dialog.get_value("title")) dialog.set_value("title", value);
+				},
+			},
+			{ fieldname: "title", fieldtype: "Data", label: __("Sequence Name"), reqd: 1, default: template },
+		],
+		primary_action_label: __("Create"),
+		primary_action({ template, title }) {
+			frappe
+				.call({
+					method: "sales_accelerator.api.create_sequence_from_template",
+					args: { template, title },
+					freeze: true,
+				})
+				.then(({ message }) => {
+					dialog.hide();
+					frappe.set_route("Form", "Sequence", message);
+				});
+		},
+	});
+	dialog.show();
+};

@@ -1,0 +1,153 @@
+"""Shared controller code of Sequence and Sequence Template: steps, validation and flow numbers."""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from sales_accelerator.controllers.colour_coded import throw_engine_error
+from sales_accelerator.engine import EngineError
+from sales_accelerator.engine import sequence as engine
+
+STEP_FIELDS = (
+	"step_id",
+	"step_type",
+	"subject",
+	"description",
+	"next_step",
+	"yes_step",
+	"no_step",
+	"is_end",
+	"email_template",
+	"wait_days",
+	"wait_hours",
+	"wait_minutes",
+	"condition",
+	"condition_step",
+	"timeout_days",
+	"timeout_hours",
+	"field_name",
+	"operator",
+	"value",
+)
+# Fields that define what a sequence does (copied from templates; frozen while a sequence is active).
+DEFINITION_FIELDS = (
+	"title",
+	"description",
+	"record_type",
+	"exit_on_reply",
+	"exit_on_close",
+	"business_days_only",
+	"holiday_list",
+)
+TAG_FIELD = "_user_tags"
+
+
+def step_dicts(rows) -> list[dict]:
+	"""Steps as the plain dicts the engine reads."""
+	steps = []
+	for row in rows:
+		step = {field: row.get(field) for field in STEP_FIELDS}
+		for field in ("step_id", "next_step", "yes_step", "no_step", "condition_step"):
+			step[field] = (step[field] or "").strip() or None
+		step["idx"] = row.get("idx")
+		steps.append(step)
+	return steps
+
+
+def flow(steps: list[dict]) -> dict:
+	"""What the designer draws: the tree of steps, every path with its duration, or the error."""
+	try:
+		engine.validate(steps, require_complete=False)
+	except EngineError as e:
+		return {"error": _(e.message).format(*e.args_)}
+	described = engine.describe(steps)
+	return {
+		"error": None,
+		"tree": engine.tree(steps),
+		"steps": {s["step_id"]: s for s in steps},
+		"step_count": described["step_count"],
+		"duration": format_duration(described["max_minutes"]),
+		"paths": [{**path, "duration": format_duration(path["minutes"])} for path in described["paths"]],
+	}
+
+
+def format_duration(minutes: int) -> str:
+	days, rest = divmod(int(minutes), engine.MINUTES_PER_DAY)
+	hours, mins = divmod(rest, 60)
+	parts = []
+	if days:
+		parts.append(_("{0} days").format(days) if days != 1 else _("1 day"))
+	if hours:
+		parts.append(_("{0} hours").format(hours) if hours != 1 else _("1 hour"))
+	if mins:
+		parts.append(_("{0} minutes").format(mins) if mins != 1 else _("1 minute"))
+	return " ".join(parts) or _("0 minutes")
+
+
+class SequenceDocument(Document):
+	"""Base of Sequence and Sequence Template."""
+
+	def ensure_start_step(self):
+		if not self.steps or self.steps[0].step_type != engine.START:
+			self.insert_start_step()
+
+	def insert_start_step(self):
+		start = self.append(
+			"steps", {"step_id": "start", "step_type": engine.START, "subject": _("Sequence starts here")}
+		)
+		self.steps.remove(start)
+		self.steps.insert(0, start)
+		for idx, row in enumerate(self.steps, start=1):
+			row.idx = idx
+
+	def validate_steps(self, require_complete: bool):
+		self.ensure_start_step()
+		for row in self.steps:
+			row.step_id = (row.step_id or "").strip()
+		try:
+			engine.validate(step_dicts(self.steps), require_complete=require_complete)
+		except EngineError as e:
+			throw_engine_error(e)
+		self.validate_step_fields()
+
+	def validate_step_fields(self):
+		"""Commands and field updates name a real field of the record type."""
+		meta = frappe.get_meta(self.record_type)
+		for row in self.steps:
+			if row.step_type not in (engine.COMMAND, engine.UPDATE_FIELD) or not row.field_name:
+				continue
+			if row.field_name == TAG_FIELD and row.step_type == engine.UPDATE_FIELD:
+				continue
+			if not meta.has_field(row.field_name) and row.field_name not in ("name", "owner"):
+				frappe.throw(
+					_("Step #{0} {1}: {2} has no field {3}.").format(
+						row.idx,
+						row.subject or _(row.step_type),
+						_(self.record_type),
+						frappe.bold(row.field_name),
+					),
+					title=_("Unknown Field"),
+				)
+
+	def set_flow_numbers(self):
+		try:
+			described = engine.describe(step_dicts(self.steps))
+		except EngineError:
+			described = {"step_count": 0, "max_minutes": 0, "paths": []}
+		self.step_count = described["step_count"]
+		self.duration_minutes = described["max_minutes"]
+		self.duration = format_duration(described["max_minutes"])
+		self.path_count = len(described["paths"])
+
+	def definition(self) -> str:
+		"""What the sequence does, as text: equal definitions behave the same."""
+		return json.dumps(
+			{
+				"fields": {f: self.get(f) for f in DEFINITION_FIELDS},
+				"steps": [{f: row.get(f) for f in STEP_FIELDS} for row in self.steps],
+			},
+			sort_keys=True,
+			default=str,
+		)

@@ -1,0 +1,300 @@
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from sales_accelerator.engine import EngineError
+from sales_accelerator.engine import sequence as seq
+
+TEMPLATES = Path(__file__).parent.parent / "sales_accelerator" / "setup" / "data" / "sequence_templates"
+
+
+def numbered(*steps):
+	for idx, step in enumerate(steps, start=1):
+		step["idx"] = step.get("idx") or idx
+	return list(steps)
+
+
+def start():
+	return {"step_id": "start", "step_type": "Start", "subject": "Sequence starts here"}
+
+
+def step(step_id, step_type="Task", **values):
+	return {"step_id": step_id, "step_type": step_type, "subject": values.pop("subject", step_id), **values}
+
+
+def cond(step_id, yes, no, condition="Email Replied", timeout_days=1, **values):
+	return {
+		"step_id": step_id,
+		"step_type": "Condition",
+		"condition": condition,
+		"timeout_days": timeout_days,
+		"yes_step": yes,
+		"no_step": no,
+		**values,
+	}
+
+
+def error_of(steps, **kwargs) -> str:
+	with pytest.raises(EngineError) as error:
+		seq.validate(steps, **kwargs)
+	return str(error.value)
+
+
+# -- a small branching sequence used by several tests -------------------------------------------------
+def follow_up():
+	return numbered(
+		start(),
+		step("mail", "Automated Email", email_template="Intro"),
+		cond("replied", "call", "wait"),
+		step("call", "Phone Call", is_end=1),
+		step("wait", "Wait", wait_days=2),
+		step("mail2", "Email", subject="Second try"),
+		cond("replied2", "call", "give_up", timeout_days=0, timeout_hours=12),
+		step("give_up", "Update Field", field_name="status", value="Do Not Contact"),
+	)
+
+
+def test_a_valid_branching_sequence_passes_and_is_described():
+	steps = follow_up()
+	seq.validate(steps)
+	described = seq.describe(steps)
+	assert described["step_count"] == 4  # mail, call (reached from both conditions), mail2, give_up
+	assert sorted(p["minutes"] for p in described["paths"]) == [1440, 1440 + 2880 + 720, 1440 + 2880 + 720]
+	assert described["max_minutes"] == 1440 + 2880 + 720
+	assert [p["steps"] for p in described["paths"]] == [
+		["start", "mail", "replied", "call"],
+		["start", "mail", "replied", "wait", "mail2", "replied2", "call"],
+		["start", "mail", "replied", "wait", "mail2", "replied2", "give_up"],
+	]
+
+
+def test_empty_next_step_means_the_following_row_and_is_end_stops():
+	steps = follow_up()
+	graph = seq.edges(steps)
+	assert graph["mail"] == [("next", "replied")]
+	assert graph["replied"] == [("yes", "call"), ("no", "wait")]
+	assert graph["call"] == []  # is_end
+	assert graph["give_up"] == []  # last row
+
+
+def test_format_minutes():
+	assert seq.format_minutes(0) == "0 minutes"
+	assert seq.format_minutes(5 * 1440) == "5 days"
+	assert seq.format_minutes(1440 + 60 + 1) == "1 day 1 hour 1 minute"
+	assert seq.format_minutes(12 * 60) == "12 hours"
+
+
+@pytest.mark.parametrize(
+	"change, fragment",
+	[
+		(
+			lambda s: s.append(step("wait_end", "Wait", wait_days=1)),
+			"#9 wait_end: a path cannot end with a wait",
+		),
+		(lambda s: s[3].update(is_end=0, next_step="nowhere"), "#4 call: its next branch points to nowhere"),
+		(lambda s: s[6].update(no_step="mail"), "loops back"),
+		(lambda s: s[1].update(email_template=None), "#2 mail: an automated email needs an Email Template"),
+		(lambda s: s[5].update(subject=None), "an email needs an Email Template or a subject"),
+		(lambda s: s[2].update(timeout_days=0), "a condition needs a time-out"),
+		(lambda s: s[2].update(condition=None), "needs a condition"),
+		(lambda s: s[2].update(yes_step=None), "needs a Yes branch"),
+		(lambda s: s[4].update(wait_days=0), "#5 wait: a wait needs a duration"),
+		(lambda s: s[7].update(field_name=None), "#8 give_up needs a field"),
+		(lambda s: s[0].update(step_type="Task"), "must be Sequence starts here"),
+		(lambda s: s[5].update(step_id="mail"), "reuses the Step ID mail"),
+		(lambda s: s[5].update(step_id=""), "has no Step ID"),
+		(lambda s: s[3].update(step_type="Start"), "only the first step"),
+		(lambda s: s[3].update(step_type="Fax"), "unknown kind Fax"),
+		(lambda s: s[3].update(is_end=0, next_step="start"), "goes back to the start"),
+	],
+)
+def test_activation_refusals_name_the_step(change, fragment):
+	steps = follow_up()
+	change(steps)
+	numbered(*steps)
+	assert fragment in error_of(steps)
+
+
+def test_unreachable_step_is_named():
+	steps = follow_up()
+	steps[2]["no_step"] = "mail2"  # skips the wait
+	assert "#5 wait cannot be reached from the start" in error_of(steps)
+
+
+def test_command_needs_operator_and_value_except_for_set_checks():
+	base = numbered(
+		start(),
+		{
+			"step_id": "stage",
+			"step_type": "Command",
+			"field_name": "sales_stage",
+			"operator": "=",
+			"value": "",
+			"yes_step": "a",
+			"no_step": "b",
+		},
+		step("a", is_end=1),
+		step("b"),
+	)
+	assert "needs a value to compare with" in error_of(base)
+	base[1]["operator"] = "is set"
+	seq.validate(base)
+	base[1]["operator"] = "~"
+	assert "needs an operator" in error_of(base)
+
+
+def test_drafts_may_be_incomplete_but_never_broken():
+	steps = follow_up()
+	steps[1]["email_template"] = None  # incomplete
+	steps.append(step("dangling", "Wait"))
+	numbered(*steps)
+	seq.validate(steps, require_complete=False)
+	steps[6]["no_step"] = "mail"  # a loop is never fine
+	assert "loops back" in error_of(steps, require_complete=False)
+
+
+def test_branches_may_join_again():
+	steps = numbered(
+		start(),
+		step("mail", "Email", subject="Hi"),
+		cond("r1", "confirm", "mail2"),
+		step("confirm", "Email", subject="Confirmed", is_end=1),
+		step("mail2", "Email", subject="Again"),
+		cond("r2", "confirm", "stop"),
+		step("stop", "Task"),
+	)
+	seq.validate(steps)
+	assert (
+		seq.describe(steps)["step_count"] == 4
+	)  # mail, confirm (once, though two branches reach it), mail2, stop
+	assert len(seq.paths(steps)) == 3
+
+
+def test_tree_repeats_joined_steps_under_each_branch():
+	tree = seq.tree(follow_up())
+	assert tree["step_id"] == "start"
+	replied = tree["children"][0]["children"][0]
+	assert [(c["branch"], c["step_id"]) for c in replied["children"]] == [("yes", "call"), ("no", "wait")]
+
+
+# -- the shipped templates -------------------------------------------------------------------------------
+EXPECTED_TEMPLATES = {
+	# title: (record type, steps excluding waits, longest duration in days, paths)
+	"Follow-up for no-show contacts": ("Contact", 7, 5, 4),
+	"High-volume outbound prospecting": ("Lead", 11, 9, 4),
+	"Invitation to an upcoming event": ("Contact", 6, 5, 4),
+	"Meeting for product demo requests": ("Opportunity", 8, 5, 4),
+	"Upcoming account renewal": ("Customer", 13, 50, 1),
+	"Post-webinar follow-up": ("Lead", 9, 7, 5),
+}
+
+
+def load_templates():
+	return {t["title"]: t for t in (json.loads(p.read_text()) for p in sorted(TEMPLATES.glob("*.json")))}
+
+
+def test_six_templates_ship_and_validate_with_their_numbers():
+	templates = load_templates()
+	assert set(templates) == set(EXPECTED_TEMPLATES)
+	for title, (record_type, steps, days, path_count) in EXPECTED_TEMPLATES.items():
+		template = templates[title]
+		rows = numbered(*template["steps"])
+		seq.validate(rows)
+		described = seq.describe(rows)
+		assert template["record_type"] == record_type, title
+		assert (described["step_count"], described["max_minutes"], len(described["paths"])) == (
+			steps,
+			days * seq.MINUTES_PER_DAY,
+			path_count,
+		), title
+
+
+def test_every_shipped_email_step_has_a_shipped_email_template():
+	shipped = {t["name"] for t in json.loads((TEMPLATES.parent / "email_templates.json").read_text())}
+	used = {
+		s["email_template"]
+		for t in load_templates().values()
+		for s in t["steps"]
+		if s["step_type"] in ("Email", "Automated Email")
+	}
+	assert used and used <= shipped
+
+
+# -- property-style: random valid graphs validate; random corruptions are caught, naming the step ------
+def random_sequence(rng: random.Random, size: int) -> list[dict]:
+	"""A random valid sequence: every edge points to a later row; every path ends on an activity."""
+	ids = ["start"] + [f"s{i}" for i in range(1, size)]
+	steps = [start()]
+	for i in range(1, size):
+		later = ids[i + 1 :]
+		if len(later) >= 2 and rng.random() < 0.3:
+			yes, no = rng.sample(later, 2)
+			steps.append(cond(ids[i], yes, no))
+		elif later and rng.random() < 0.2:
+			steps.append(step(ids[i], "Wait", wait_hours=rng.randint(1, 48), next_step=rng.choice(later)))
+		else:
+			kind = rng.choice(["Task", "Phone Call", "Meeting", "LinkedIn Message"])
+			values = {"next_step": rng.choice(later)} if later and rng.random() < 0.5 else {}
+			if not later:
+				values = {"is_end": 1}
+			steps.append(step(ids[i], kind, **values))
+	# spell out the implicit "following row" edges, then drop the rows nobody reaches
+	numbered(*steps)
+	graph = seq.edges(steps)
+	for row in steps:
+		if row["step_type"] not in seq.BRANCH_TYPES and graph[row["step_id"]]:
+			row["next_step"] = graph[row["step_id"]][0][1]
+	reachable = {p for path in seq.paths(steps) for p in path}
+	return numbered(*(dict(s, idx=None) for s in steps if s["step_id"] in reachable))
+
+
+def test_random_valid_sequences_validate():
+	rng = random.Random(20261123)
+	for _ in range(300):
+		steps = random_sequence(rng, rng.randint(2, 14))
+		seq.validate(steps)
+		described = seq.describe(steps)
+		assert described["max_minutes"] == max(
+			sum(seq.step_minutes(next(s for s in steps if s["step_id"] == sid)) for sid in path)
+			for path in seq.paths(steps)
+		)
+
+
+def test_random_corruptions_are_rejected_naming_the_step():
+	rng = random.Random(7)
+	checked = 0
+	for _ in range(300):
+		steps = random_sequence(rng, rng.randint(4, 14))
+		if len(steps) < 3:
+			continue
+		victim = rng.choice(steps[1:])
+		name = seq.label(victim)
+		corruption = rng.choice(["dangling", "loop", "orphan", "trailing_wait"])
+		if corruption == "dangling":
+			key = "yes_step" if victim["step_type"] == "Condition" else "next_step"
+			victim.pop("is_end", None)
+			victim[key] = "missing"
+			expected = f"{name}: its"
+		elif corruption == "loop":
+			ancestors = next(p for p in seq.paths(steps) if victim["step_id"] in p)
+			target = ancestors[ancestors.index(victim["step_id"]) - 1]
+			if target == "start":
+				continue
+			key = "no_step" if victim["step_type"] == "Condition" else "next_step"
+			victim.pop("is_end", None)
+			victim[key] = target
+			expected = "loops back"
+		elif corruption == "orphan":
+			steps.append(step("orphan", "Task"))
+			steps[-2]["is_end"] = 1 if steps[-2]["step_type"] not in seq.BRANCH_TYPES else None
+			numbered(*steps)
+			expected = "orphan cannot be reached"
+		else:
+			end = next(s for s in steps if s.get("is_end"))
+			end.update(step_type="Wait", wait_minutes=5)
+			expected = f"{seq.label(end)}: a path cannot end with a wait"
+		assert expected in error_of(steps), (corruption, name)
+		checked += 1
+	assert checked > 200
