@@ -173,10 +173,12 @@ def delete_custom_fields():
 
 
 def delete_roles():
+	"""Remove the app's roles from users and from permission customisations.
+
+	The DocPerm rows of the app's own DocTypes go with those DocTypes."""
 	for role in ROLES:
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})
-		frappe.db.delete("DocPerm", {"role": role})
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
 

@@ -14,6 +14,8 @@ class TestInstall(FrappeTestCase):
 			self.assertIsNotNone(df, doctype)
 			self.assertEqual((df.fieldtype, df.options, df.read_only), ("Link", "CRM Status", 1))
 		self.assertTrue(frappe.db.exists("Workspace", "Sales Accelerator"))
+		self.assertEqual(frappe.db.count("Sequence Template", {"is_standard": 1}), 6)
+		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 19)
 		self.assertEqual(
 			frappe.db.get_single_value("Sales Accelerator Settings", "show_status_on_records"), 1
 		)
@@ -23,6 +25,7 @@ class TestInstall(FrappeTestCase):
 			install.before_uninstall()
 			self.assertFalse(frappe.db.exists("Role", "Sequence Manager"))
 			self.assertFalse(frappe.db.exists("Custom Field", {"fieldname": install.STATUS_FIELD}))
+			self.assertFalse(frappe.db.exists("Email Template", "SA Event: Invitation"))
 			for doctype in RECORD_TYPES:
 				self.assertFalse(frappe.db.has_column(doctype, install.STATUS_FIELD), doctype)
 				self.assertIsNone(frappe.get_meta(doctype).get_field(install.STATUS_FIELD), doctype)
@@ -31,6 +34,8 @@ class TestInstall(FrappeTestCase):
 			frappe.db.commit()
 		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
 		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
+		# the role keeps its rights on the app's own DocTypes
+		self.assertTrue(frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1}))
 
 	def test_install_refuses_to_take_over_another_apps_doctype(self):
 		self.assertIn("CRM Action Note", install.own_doctype_names())

@@ -1,0 +1,141 @@
+# Copyright (c) 2026, sales_accelerator contributors
+# License: MIT. See license.txt
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from sales_accelerator.api import create_sequence_from_template
+from sales_accelerator.setup.install import sync_sequence_templates
+
+# title: (record type, steps excluding waits, longest duration, paths)
+TEMPLATES = {
+	"Follow-up for no-show contacts": ("Contact", 7, "5 days", 4),
+	"High-volume outbound prospecting": ("Lead", 11, "9 days", 4),
+	"Invitation to an upcoming event": ("Contact", 6, "5 days", 4),
+	"Meeting for product demo requests": ("Opportunity", 8, "5 days", 4),
+	"Upcoming account renewal": ("Customer", 13, "50 days", 1),
+	"Post-webinar follow-up": ("Lead", 9, "7 days", 5),
+}
+
+
+class TestSequenceTemplate(FrappeTestCase):
+	def test_six_templates_are_installed_with_computed_numbers(self):
+		rows = frappe.get_all(
+			"Sequence Template",
+			filters={"is_standard": 1},
+			fields=["name", "record_type", "step_count", "duration", "path_count"],
+		)
+		self.assertEqual(
+			{r.name: (r.record_type, r.step_count, r.duration, r.path_count) for r in rows}, TEMPLATES
+		)
+
+	def test_each_template_instantiates_validates_and_activates(self):
+		for template in TEMPLATES:
+			name = create_sequence_from_template(template, f"_Test {template}")
+			sequence = frappe.get_doc("Sequence", name)
+			self.assertEqual((sequence.status, sequence.from_template), ("Draft", template))
+			self.assertEqual(sequence.record_type, TEMPLATES[template][0])
+			self.assertEqual(sequence.step_count, TEMPLATES[template][1])
+			sequence.activate()
+			self.assertEqual(frappe.db.get_value("Sequence", name, "status"), "Active", template)
+
+	def test_email_steps_use_shipped_email_templates_with_merge_fields(self):
+		for template in TEMPLATES:
+			for step in frappe.get_doc("Sequence Template", template).steps:
+				if step.step_type in ("Email", "Automated Email"):
+					email = frappe.get_doc("Email Template", step.email_template)
+					self.assertIn("{{", email.response_html, step.email_template)
+					self.assertTrue(email.subject)
+		lead = frappe._dict(doctype="Lead", first_name="Ana", company_name="Kowalski Foods")
+		rendered = frappe.get_doc("Email Template", "SA Outbound: Introduction").get_formatted_email(lead)
+		self.assertIn("Hello Ana", rendered["message"])
+		self.assertIn("Kowalski Foods", rendered["message"])
+
+	def test_no_show_flow(self):
+		steps = flow("Follow-up for no-show contacts")
+		self.assertEqual(steps["start"].next, "email_missed")
+		self.assertEqual(steps["replied_1"].branches, ("call_share_1", "call_1"))
+		self.assertEqual(steps["answered_1"].branches, ("task_discuss", "wait_2d"))
+		self.assertEqual((steps["wait_2d"].row.wait_days, steps["wait_2d"].next), (2, "email_placeholder"))
+		self.assertEqual(steps["replied_2"].branches, ("call_share_2", "task_other_contacts"))
+		self.assertIn("other contacts", steps["task_other_contacts"].row.subject)
+
+	def test_outbound_flow_ends_by_disqualifying_the_lead(self):
+		steps = flow("High-volume outbound prospecting")
+		self.assertEqual(
+			[steps[s].row.step_type for s in ("email_intro", "research", "call_1")],
+			["Automated Email", "LinkedIn Research", "Phone Call"],
+		)
+		self.assertEqual(steps["answered_1"].branches, ("connect", "email_follow_up"))
+		self.assertEqual(steps["wait_3d"].row.wait_days, 3)
+		self.assertEqual(steps["answered_3"].branches, ("meeting_3", "disqualify"))
+		disqualify = steps["disqualify"].row
+		self.assertEqual(
+			(disqualify.step_type, disqualify.field_name, disqualify.value),
+			("Update Field", "status", "Do Not Contact"),
+		)
+		self.assertIn("Do Not Contact", frappe.get_meta("Lead").get_field("status").options)
+
+	def test_event_flow_marks_for_future_events(self):
+		steps = flow("Invitation to an upcoming event")
+		self.assertEqual(steps["replied_1"].branches, ("email_confirm", "email_follow_up"))
+		self.assertEqual(steps["replied_2"].branches, ("email_confirm", "call"))
+		self.assertEqual(steps["answered"].branches, ("email_confirm_call", "mark_future"))
+		self.assertEqual(
+			(steps["mark_future"].row.field_name, steps["mark_future"].row.value),
+			("_user_tags", "Future events"),
+		)
+
+	def test_demo_flow_disqualifies_the_opportunity(self):
+		steps = flow("Meeting for product demo requests")
+		self.assertEqual(steps["wait_1d"].next, "email_slot")
+		self.assertEqual(steps["replied"].branches, ("demo", "call_1"))
+		self.assertEqual(steps["answered_2"].branches, ("demo", "disqualify"))
+		self.assertIn(
+			steps["disqualify"].row.value, frappe.get_meta("Opportunity").get_field("status").options
+		)
+
+	def test_renewal_flow_is_thirteen_steps_over_fifty_days(self):
+		steps = frappe.get_doc("Sequence Template", "Upcoming account renewal").steps
+		self.assertEqual(steps[1].subject, "Review the account and its renewal data")
+		self.assertEqual(steps[-1].subject, "Thank the customer for renewing")
+		self.assertEqual(sum(s.wait_days for s in steps if s.step_type == "Wait"), 50)
+		self.assertFalse([s for s in steps if s.step_type in ("Condition", "Command")])
+
+	def test_webinar_flow_qualifies_or_disqualifies(self):
+		steps = flow("Post-webinar follow-up")
+		self.assertEqual(steps["email_thanks"].row.step_type, "Automated Email")
+		self.assertEqual(steps["email_confirm"].next, "qualify")
+		self.assertEqual(steps["email_confirm_call"].next, "qualify")
+		self.assertEqual(
+			(steps["qualify"].row.field_name, steps["qualify"].row.value),
+			("qualification_status", "Qualified"),
+		)
+		self.assertEqual(steps["replied_3"].branches, ("email_confirm", "disqualify"))
+
+	def test_migrate_restores_shipped_templates(self):
+		template = frappe.get_doc("Sequence Template", "Post-webinar follow-up")
+		template.steps = template.steps[:2]
+		template.steps[-1].is_end = 1
+		template.save()
+		self.assertEqual(template.step_count, 1)
+		sync_sequence_templates()
+		self.assertEqual(frappe.db.get_value("Sequence Template", "Post-webinar follow-up", "step_count"), 9)
+
+
+def flow(template: str) -> dict:
+	"""Steps of a template by id, with where each goes next."""
+	from sales_accelerator.controllers.sequence import step_dicts
+	from sales_accelerator.engine.sequence import edges
+
+	rows = frappe.get_doc("Sequence Template", template).steps
+	graph = edges(step_dicts(rows))
+	result = {}
+	for row in rows:
+		targets = graph[row.step_id]
+		result[row.step_id] = frappe._dict(
+			row=row,
+			next=targets[0][1] if len(targets) == 1 else None,
+			branches=tuple(t for _b, t in targets) if len(targets) == 2 else None,
+		)
+	return result
