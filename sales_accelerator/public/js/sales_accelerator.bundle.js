@@ -116,10 +116,10 @@ sales_accelerator.sequence_flow = {
 		Email: "\u2709",
 		"Phone Call": "\u260E",
 		Task: "\u2713",
-		Meeting: "\u25F7",
-		Wait: "\u231B",
-		Condition: "\u2753",
-		Command: "\u2699",
+		Meeting: "\u25CE",
+		Wait: "\u25F7",
+		Condition: "\u25C7",
+		Command: "\u25C6",
 		"Update Field": "\u270E",
 	},
 
@@ -149,9 +149,9 @@ sales_accelerator.sequence_flow = {
 				<td>${path.step_count}</td><td>${frappe.utils.escape_html(path.duration)}</td></tr>`
 			)
 			.join("");
-		return `<div class="sa-flow" style="overflow-x:auto; padding: 8px 0;">
+		return `<div class="sa-flow" style="overflow-x:auto; padding: 8px 0; display: flex;"><div style="margin: 0 auto;">
 				${sales_accelerator.sequence_flow.node_html(flow, flow.tree)}
-			</div>
+			</div></div>
 			<table class="table table-bordered table-sm small" style="margin-top: 12px;">
 				<thead><tr><th>${__("Path")}</th><th>${__("Branches")}</th><th>${__(
 			"Steps"
@@ -203,7 +203,7 @@ sales_accelerator.sequence_flow = {
 		const card = `<div class="sa-flow-step" title="${frappe.utils.escape_html(node.step_id)}" style="
 				border: 1px solid var(--border-color); border-radius: var(--border-radius-md, 8px);
 				background: ${muted ? "var(--subtle-fg, var(--bg-light-gray))" : "var(--card-bg, var(--fg-color))"};
-				padding: 6px 10px; min-width: 180px; max-width: 260px; margin: 0 auto; text-align: left;">
+				padding: 6px 10px; width: 210px; margin: 0 auto; text-align: left;">
 				<div class="small text-muted">${icon} ${__(step.step_type)}</div>
 				<div style="font-weight: 500;">${frappe.utils.escape_html(
 					sales_accelerator.sequence_flow.step_detail(step)
@@ -216,14 +216,14 @@ sales_accelerator.sequence_flow = {
 		} else if (node.children.length) {
 			const columns = node.children
 				.map(
-					(child) => `<div style="flex: 1; min-width: 200px; padding: 0 6px;">
+					(child) => `<div style="flex: 0 0 auto; padding: 0 4px;">
 					<div class="small" style="text-align:center; font-weight:600; color: ${
 						child.branch === "yes" ? "var(--green-600, #16a34a)" : "var(--red-600, #dc2626)"
 					};">${child.branch === "yes" ? __("Yes") : __("No")} \u2193</div>
 					${sales_accelerator.sequence_flow.node_html(flow, child)}</div>`
 				)
 				.join("");
-			children = `<div style="display:flex; gap: 8px; align-items: flex-start; margin-top: 4px;">${columns}</div>`;
+			children = `<div style="display:flex; gap: 8px; justify-content: center; align-items: flex-start; margin-top: 4px;">${columns}</div>`;
 		} else if (step.step_type !== "Start") {
 			children = `<div class="small text-muted" style="text-align:center;">\u25A0 ${__("End")}</div>`;
 		}
