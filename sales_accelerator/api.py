@@ -58,3 +58,204 @@ def sequence_flow(steps: str | list) -> dict:
 	if not isinstance(rows, list):
 		frappe.throw(_("{0} must be a list of steps.").format(frappe.bold("steps")))
 	return flow(step_dicts([frappe._dict(row) for row in rows]))
+
+
+# -- running sequences on records --------------------------------------------------------------------
+BULK_CONNECT_THRESHOLD = 100
+
+
+@frappe.whitelist()
+def connect(sequence: str, doctype: str, names: str | list) -> dict:
+	"""Connect records to an active sequence. Returns ``{"enrollments": [...]}``, or for more than
+	100 records ``{"job_id": ...}`` of the background job doing it (with progress)."""
+	from sales_accelerator.permissions import check_may_use_sequences
+	from sales_accelerator.sequences import enrollment
+
+	names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
+	names = [names] if isinstance(names, str) else list(dict.fromkeys(names or []))
+	if not names:
+		frappe.throw(_("Choose at least one record to connect."), frappe.MandatoryError)
+	check_may_use_sequences()
+	frappe.has_permission("Sequence", "read", sequence, throw=True)
+	for name in names:
+		frappe.has_permission(doctype, "read", name, throw=True)
+	if len(names) > BULK_CONNECT_THRESHOLD:
+		job = frappe.enqueue(
+			"sales_accelerator.api.connect_in_background",
+			queue="long",
+			timeout=3600,
+			sequence=sequence,
+			doctype=doctype,
+			names=names,
+			seller=frappe.session.user,
+		)
+		return {"job_id": job.id if job else None}
+	return {"enrollments": enrollment.connect(sequence, doctype, names)}
+
+
+def connect_in_background(sequence: str, doctype: str, names: list[str], seller: str):
+	"""Connect many records, each in its own transaction, publishing progress to the seller."""
+	from sales_accelerator.sequences import enrollment
+
+	failed = []
+	for index, name in enumerate(names, start=1):
+		try:
+			enrollment.connect(sequence, doctype, [name], seller=seller)
+			frappe.db.commit()
+		except Exception as e:
+			frappe.db.rollback()
+			failed.append(f"{name}: {frappe.utils.strip_html(str(e))}")
+		if index % 25 == 0 or index == len(names):
+			frappe.publish_progress(
+				index * 100 / len(names),
+				title=_("Connecting to sequence"),
+				description=f"{index} / {len(names)}",
+				user=seller,
+			)
+	if failed:
+		frappe.log_error(title=_("Some records were not connected"), message="\n".join(failed))
+	return {"connected": len(names) - len(failed), "failed": failed}
+
+
+@frappe.whitelist()
+def disconnect(doctype: str, name: str, reason: str | None = None) -> None:
+	"""Take the record out of its running sequence, with a reason."""
+	from sales_accelerator.sequences import enrollment
+
+	frappe.has_permission(doctype, "read", name, throw=True)
+	running = enrollment.running_enrollment(doctype, name)
+	if not running:
+		frappe.throw(_("{0} {1} is not connected to a sequence.").format(_(doctype), frappe.bold(name)))
+	frappe.has_permission(enrollment.ENROLLMENT, "write", running.name, throw=True)
+	enrollment.stop(
+		doctype, name, "Disconnected", reason or _("Disconnected by {0}").format(frappe.session.user)
+	)
+
+
+@frappe.whitelist()
+def up_next(doctype: str, name: str) -> dict:
+	"""The record's running enrollment and its open activities, or the sequences it could join."""
+	import json
+
+	from sales_accelerator.engine.runner import remaining_steps
+	from sales_accelerator.sequences import enrollment
+
+	frappe.has_permission(doctype, "read", name, throw=True)
+	running = enrollment.running_enrollment(doctype, name)
+	if not running:
+		return {
+			"enrollment": None,
+			"can_connect": _may_connect(),
+			"sequences": frappe.get_list(
+				"Sequence",
+				filters={"status": "Active", "record_type": doctype},
+				fields=["name", "title", "description", "step_count", "duration"],
+				order_by="title asc",
+			),
+		}
+	doc = frappe.get_doc(enrollment.ENROLLMENT, running.name)
+	steps = json.loads(doc.steps_snapshot)["steps"]
+	done = frappe.db.count(
+		enrollment.ACTIVITY, {"enrollment": doc.name, "status": ["in", ["Completed", "Skipped"]]}
+	)
+	now = frappe.utils.now_datetime()
+	activities = frappe.get_all(
+		enrollment.ACTIVITY,
+		filters={"enrollment": doc.name, "status": "Open"},
+		fields=[
+			"name",
+			"step_type",
+			"subject",
+			"due",
+			"assigned_to",
+			"email_template",
+			"link",
+			"description",
+		],
+		order_by="due asc",
+	)
+	for activity in activities:
+		activity["overdue"] = bool(activity.due and activity.due < now)
+	return {
+		"enrollment": {
+			"name": doc.name,
+			"sequence": doc.sequence,
+			"sequence_title": frappe.db.get_value("Sequence", doc.sequence, "title"),
+			"status": doc.status,
+			"seller": doc.seller,
+			"current_step": doc.current_step_label,
+			"next_due": doc.next_due,
+			"progress": {"done": done, "total": done + remaining_steps(steps, doc.current_step)},
+		},
+		"activities": activities,
+	}
+
+
+def _may_connect() -> bool:
+	from sales_accelerator.permissions import may_use_sequences
+
+	return may_use_sequences() and bool(frappe.has_permission("Sequence", "read"))
+
+
+CALL_OUTCOMES = ("Answered", "No Answer", "Left Voicemail", "Wrong Number")
+
+
+@frappe.whitelist()
+def complete_activity(activity: str, outcome: str | None = None) -> dict | None:
+	"""Mark an activity done (a call with its outcome) and move the sequence on; returns the next
+	open activity of the record, if any."""
+	if outcome and outcome not in CALL_OUTCOMES:
+		frappe.throw(
+			_("{0} must be one of {1}.").format(
+				frappe.bold(_("Call Outcome")), ", ".join(_(o) for o in CALL_OUTCOMES)
+			)
+		)
+	return _finish_activity(activity, "Completed", outcome)
+
+
+@frappe.whitelist()
+def skip_activity(activity: str) -> dict | None:
+	"""Skip an activity and move the sequence on; returns the next open activity, if any."""
+	return _finish_activity(activity, "Skipped")
+
+
+@frappe.whitelist()
+def snooze_activity(activity: str, until: str) -> None:
+	"""Move an open activity's due time (and its ToDo or Event) to ``until``."""
+	from frappe.utils import get_datetime
+
+	doc = _open_activity(activity)
+	when = get_datetime(until)
+	if not when or when <= frappe.utils.now_datetime():
+		frappe.throw(_("{0} must be in the future.").format(frappe.bold(_("Snooze Until"))))
+	doc.db_set("due", when)
+	if doc.reference_doctype == "ToDo":
+		frappe.db.set_value("ToDo", doc.reference_name, "date", when.date())
+	elif doc.reference_doctype == "Event":
+		frappe.db.set_value("Event", doc.reference_name, "starts_on", when)
+
+
+def _open_activity(activity: str):
+	doc = frappe.get_doc("Sequence Activity", activity)
+	frappe.has_permission(doc.record_type, "read", doc.record_name, throw=True)
+	doc.check_permission("write")
+	if doc.status != "Open":
+		frappe.throw(_("Activity {0} is already {1}.").format(frappe.bold(doc.subject), _(doc.status)))
+	return doc
+
+
+def _finish_activity(activity: str, status: str, outcome: str | None = None) -> dict | None:
+	from sales_accelerator.sequences import enrollment
+
+	doc = _open_activity(activity)
+	doc.db_set({"status": status, "outcome": outcome, "completed_on": frappe.utils.now_datetime()})
+	enrollment.close_made_record(doc, "Closed" if status == "Completed" else "Cancelled")
+	enrollment.process_enrollment(doc.enrollment)
+	following = frappe.get_all(
+		"Sequence Activity",
+		filters={"record_type": doc.record_type, "record_name": doc.record_name, "status": "Open"},
+		fields=["name", "step_type", "subject", "due"],
+		order_by="due asc",
+		limit=1,
+	)
+	return following[0] if following else None

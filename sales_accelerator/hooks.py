@@ -22,10 +22,34 @@ override_doctype_dashboards = {
 	doctype: [f"sales_accelerator.integrations.dashboards.{doctype.lower()}"] for doctype in _RECORD_TYPES
 }
 
-# Permissions: a CRM Action Note follows the record it is on
-has_permission = {"CRM Action Note": "sales_accelerator.permissions.crm_action_note_has_permission"}
+# Permissions: notes, enrollments and activities follow the record they are on
+has_permission = {
+	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_has_permission",
+	"Sequence Enrollment": "sales_accelerator.permissions.sequence_record_has_permission",
+	"Sequence Activity": "sales_accelerator.permissions.sequence_record_has_permission",
+}
 permission_query_conditions = {
-	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions"
+	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions",
+	"Sequence Enrollment": "sales_accelerator.permissions.sequence_enrollment_query_conditions",
+	"Sequence Activity": "sales_accelerator.permissions.sequence_activity_query_conditions",
+}
+
+# Running sequences
+scheduler_events = {
+	"cron": {"* * * * *": ["sales_accelerator.tasks.process_due_enrollments"]},
+}
+
+doc_events = {
+	**{
+		doctype: {
+			"on_update": "sales_accelerator.integrations.records.on_record_update",
+			"on_trash": "sales_accelerator.integrations.records.on_record_trash",
+		}
+		for doctype in _RECORD_TYPES
+	},
+	"Communication": {"after_insert": "sales_accelerator.integrations.records.on_communication"},
+	"Event": {"after_insert": "sales_accelerator.integrations.records.on_event"},
+	"Email Queue": {"on_update": "sales_accelerator.integrations.records.on_email_queue_update"},
 }
 
 # Install, migrate, uninstall, tests

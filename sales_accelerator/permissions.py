@@ -1,4 +1,4 @@
-"""Who may see and write CRM Action Notes: whoever may read the record the note is on."""
+"""Who may see what: notes, enrollments and activities follow the record they are on."""
 
 import frappe
 from frappe.model.db_query import DatabaseQuery
@@ -9,15 +9,36 @@ from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 
 def crm_action_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""A note is visible, editable and creatable only by users who can read its record."""
-	if not (doc.reference_doctype and doc.reference_name):
-		return True  # a new, empty note; the record is checked when it is set
-	if not frappe.db.exists(doc.reference_doctype, doc.reference_name):
+	return _can_read_record(doc.reference_doctype, doc.reference_name, user)
+
+
+def sequence_record_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""Enrollments and activities: only for users who can read the record they run on."""
+	return _can_read_record(doc.record_type, doc.record_name, user)
+
+
+def _can_read_record(doctype: str | None, name: str | None, user: str | None) -> bool:
+	if not (doctype and name):
+		return True  # a new, empty document; the record is checked when it is set
+	if not frappe.db.exists(doctype, name):
 		return True  # the link validation names the missing record
-	return bool(frappe.has_permission(doc.reference_doctype, "read", doc.reference_name, user=user))
+	return bool(frappe.has_permission(doctype, "read", name, user=user))
 
 
 def crm_action_note_query_conditions(user: str | None = None) -> str:
-	"""List / report filter: notes on records the user can read, record type by record type."""
+	return _records_query_conditions("CRM Action Note", "reference_doctype", "reference_name", user)
+
+
+def sequence_enrollment_query_conditions(user: str | None = None) -> str:
+	return _records_query_conditions("Sequence Enrollment", "record_type", "record_name", user)
+
+
+def sequence_activity_query_conditions(user: str | None = None) -> str:
+	return _records_query_conditions("Sequence Activity", "record_type", "record_name", user)
+
+
+def _records_query_conditions(table: str, doctype_field: str, name_field: str, user: str | None) -> str:
+	"""List / report filter: rows on records the user can read, record type by record type."""
 	user = user or frappe.session.user
 	if user == "Administrator":
 		return ""
@@ -30,11 +51,11 @@ def crm_action_note_query_conditions(user: str | None = None) -> str:
 		record_conditions = DatabaseQuery(doctype, user=user).build_match_conditions()
 		if record_conditions:
 			allowed.append(
-				f"(`tabCRM Action Note`.reference_doctype = {escaped} and `tabCRM Action Note`.reference_name in "
+				f"(`tab{table}`.{doctype_field} = {escaped} and `tab{table}`.{name_field} in "
 				f"(select `tab{doctype}`.name from `tab{doctype}` where {record_conditions}))"
 			)
 		else:
-			allowed.append(f"`tabCRM Action Note`.reference_doctype = {escaped}")
+			allowed.append(f"`tab{table}`.{doctype_field} = {escaped}")
 
 	return "(" + " or ".join(allowed) + ")" if allowed else "1=0"
 

@@ -2,3 +2,94 @@
 
 Each entry point stays thin: it picks the due rows and enqueues RQ jobs; the engine decides.
 """
+
+import frappe
+from frappe.utils import add_to_date, cstr, now_datetime
+
+from sales_accelerator.sequences.enrollment import (
+	ENROLLMENT,
+	LEASE_MINUTES,
+	RETRY_MINUTES,
+	process_enrollment,
+)
+
+BATCH_SIZE = 100
+MAX_BATCHES = 50
+
+
+def process_due_enrollments(
+	batch_size: int = BATCH_SIZE, max_batches: int = MAX_BATCHES, inline: bool = False, commit: bool = True
+) -> int:
+	"""Claim the enrollments that are due and process them in batches; returns how many were claimed.
+
+	Every minute (scheduler) the batches go to RQ, where any number of workers on any number of
+	machines run them; with ``inline`` (tests, benchmarks) they run here, and without ``commit``
+	(tests) each enrollment runs in a savepoint of the caller's transaction. A claim is an atomic
+	conditional UPDATE with a lease: no two ticks or workers ever hold the same enrollment, and the
+	claims of a worker that died expire so the next tick picks them up.
+	"""
+	claimed = 0
+	for _batch in range(max_batches):
+		names = claim_batch(batch_size, commit=commit)
+		if not names:
+			break
+		claimed += len(names[1])
+		token, batch = names
+		if inline:
+			process_batch(batch, token, commit=commit)
+		else:
+			frappe.enqueue(
+				"sales_accelerator.tasks.process_batch",
+				queue="short",
+				names=batch,
+				token=token,
+				enqueue_after_commit=True,
+			)
+	return claimed
+
+
+def claim_batch(batch_size: int, commit: bool = True) -> tuple[str, list[str]] | None:
+	now = now_datetime()
+	token = frappe.generate_hash(length=20)
+	frappe.db.sql(
+		f"""update `tab{ENROLLMENT}` set claimed_by=%(token)s, claimed_until=%(until)s
+		where status='Active' and next_due <= %(now)s and (claimed_until is null or claimed_until < %(now)s)
+		order by next_due limit {int(batch_size)}""",
+		{"token": token, "until": add_to_date(now, minutes=LEASE_MINUTES), "now": now},
+	)
+	names = frappe.db.sql_list(f"select name from `tab{ENROLLMENT}` where claimed_by=%s", token)
+	if commit:
+		frappe.db.commit()  # the claim must be visible to other workers before the batch runs
+	return (token, names) if names else None
+
+
+def process_batch(names: list[str], token: str, commit: bool = True):
+	"""Run a claimed batch, each enrollment in its own transaction: one failure never stops the rest."""
+	for name in names:
+		if not commit:
+			frappe.db.savepoint("sa_enrollment")
+		try:
+			process_enrollment(name, token=token)
+			if commit:
+				frappe.db.commit()
+		except Exception as e:
+			if commit:
+				frappe.db.rollback()
+			else:
+				frappe.db.rollback(save_point="sa_enrollment")
+			frappe.db.set_value(
+				ENROLLMENT,
+				name,
+				{
+					"last_error": cstr(e)[:1000],
+					"claimed_by": None,
+					"claimed_until": None,
+					"next_due": add_to_date(now_datetime(), minutes=RETRY_MINUTES),
+				},
+				update_modified=False,
+			)
+			if commit:
+				frappe.db.commit()
+			frappe.log_error(
+				title=f"Sequence Enrollment {name} failed", reference_doctype=ENROLLMENT, reference_name=name
+			)

@@ -127,4 +127,5 @@ def test_remaining_steps_counts_the_longest_way_ahead():
 	],
 )
 def test_closed_reason(record_type, values, reason):
-	assert runner.closed_reason(record_type, values) == reason
+	found = runner.closed_reason(record_type, values)
+	assert (found[0].format(found[1]) if found else None) == reason

@@ -201,10 +201,11 @@ CLOSED_WHEN = {
 }
 
 
-def closed_reason(record_type: str, values: dict) -> str | None:
-	"""Why a record is closed for sequences (converted, lost, won, disabled, Do Not Contact), or None."""
+def closed_reason(record_type: str, values: dict) -> tuple[str, object] | None:
+	"""Why a record is closed for sequences (converted, lost, won, disabled, Do Not Contact): the
+	untranslated reason and the value that fills its ``{0}``; None while it is open."""
 	for field, closing, reason in CLOSED_WHEN.get(record_type, []):
 		value = values.get(field)
 		if value in closing:
-			return reason.format(value)
+			return reason, value
 	return None

@@ -35,7 +35,9 @@ class TestInstall(FrappeTestCase):
 		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
 		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
 		# the role keeps its rights on the app's own DocTypes
-		self.assertTrue(frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1}))
+		self.assertTrue(
+			frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1})
+		)
 
 	def test_install_refuses_to_take_over_another_apps_doctype(self):
 		self.assertIn("CRM Action Note", install.own_doctype_names())

@@ -1,0 +1,107 @@
+"""Doc events that move running sequences: records closing, replies, meetings, failed emails."""
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from sales_accelerator.engine.runner import CLOSED_WHEN, closed_reason
+from sales_accelerator.sequences import enrollment
+
+
+def skip() -> bool:
+	flags = frappe.flags
+	return bool(flags.in_install or flags.in_migrate or flags.in_patch or flags.in_uninstall)
+
+
+def on_record_update(doc, method=None):
+	"""A converted / lost / won / disabled / Do Not Contact record leaves its sequence."""
+	if skip() or doc.doctype not in CLOSED_WHEN:
+		return
+	fields = [field for field, _values, _reason in CLOSED_WHEN[doc.doctype]]
+	found = closed_reason(doc.doctype, {f: doc.get(f) for f in fields})
+	if found:
+		reason, value = found
+		enrollment.stop(
+			doc.doctype, doc.name, "Exited", _(reason).format(_(str(value))), only_if="exit_on_close"
+		)
+
+
+def on_record_trash(doc, method=None):
+	if skip():
+		return
+	enrollment.stop(doc.doctype, doc.name, "Exited", _("The record was deleted"))
+
+
+def on_communication(doc, method=None):
+	"""An incoming email from a connected record: stop the sequence (if it says so) or let its
+	"Email Replied" conditions look again now."""
+	if skip() or doc.sent_or_received != "Received" or doc.communication_type != "Communication":
+		return
+	for running in enrollments_for_communication(doc):
+		stopped = enrollment.stop(
+			running.record_type,
+			running.record_name,
+			"Exited",
+			_("The person replied"),
+			only_if="exit_on_reply",
+		)
+		if not stopped:
+			frappe.db.set_value(
+				enrollment.ENROLLMENT, running.name, "next_due", now_datetime(), update_modified=False
+			)
+
+
+def enrollments_for_communication(doc) -> list:
+	conditions = []
+	if doc.reference_doctype and doc.reference_name:
+		conditions.append({"record_type": doc.reference_doctype, "record_name": doc.reference_name})
+	found = []
+	for filters in conditions:
+		found += frappe.get_all(
+			enrollment.ENROLLMENT,
+			filters={**filters, "status": "Active"},
+			fields=["name", "record_type", "record_name"],
+		)
+	if doc.sender and not found:
+		from frappe.utils import parse_addr
+
+		address = parse_addr(doc.sender)[1]
+		for record_type, field in enrollment.EMAIL_FIELDS.items():
+			if not field:
+				continue
+			names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20)
+			if names:
+				found += frappe.get_all(
+					enrollment.ENROLLMENT,
+					filters={"record_type": record_type, "record_name": ["in", names], "status": "Active"},
+					fields=["name", "record_type", "record_name"],
+				)
+	return found
+
+
+def on_event(doc, method=None):
+	"""A meeting booked with a connected record: its "Meeting Booked" conditions look again now."""
+	if skip():
+		return
+	for participant in doc.get("event_participants") or []:
+		running = enrollment.running_enrollment(participant.reference_doctype, participant.reference_docname)
+		if running:
+			frappe.db.set_value(
+				enrollment.ENROLLMENT, running.name, "next_due", now_datetime(), update_modified=False
+			)
+
+
+def on_email_queue_update(doc, method=None):
+	"""An automated email that finally failed (after Frappe's retries) shows as a Failed activity."""
+	if doc.status != "Error" or not doc.communication:
+		return
+	activity = frappe.db.get_value(
+		enrollment.ACTIVITY, {"reference_doctype": "Communication", "reference_name": doc.communication}
+	)
+	if activity:
+		frappe.db.set_value(
+			enrollment.ACTIVITY,
+			activity,
+			{"status": "Failed", "error": (doc.error or _("The email could not be sent."))[:1000]},
+			update_modified=False,
+		)

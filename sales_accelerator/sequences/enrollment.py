@@ -1,0 +1,475 @@
+"""Running sequences on records: connect, process due steps exactly once, exit, disconnect.
+
+The engine (``sales_accelerator.engine.runner``) decides; this module loads, locks, claims and
+writes. Every activity, email and field update is a Sequence Activity keyed by
+``enrollment|step|attempt`` (a unique column), so a retried or duplicated job never does a step's
+work twice.
+"""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, cstr, get_datetime, get_system_timezone, now_datetime, strip_html
+from frappe.utils.data import escape_html
+
+from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
+from sales_accelerator.engine import runner
+from sales_accelerator.engine import sequence as seq
+
+ENROLLMENT = "Sequence Enrollment"
+ACTIVITY = "Sequence Activity"
+LEASE_MINUTES = 5
+RETRY_MINUTES = 5
+RUNNING = ("Active", "Paused")
+EMAIL_FIELDS = {
+	"Lead": "email_id",
+	"Contact": "email_id",
+	"Opportunity": "contact_email",
+	"Customer": "email_id",
+	"Prospect": None,
+}
+LINKEDIN_FIELDS = ("linkedin", "linkedin_profile", "linkedin_url")
+
+
+class NotConnected(frappe.ValidationError):
+	pass
+
+
+# -- connecting ---------------------------------------------------------------------------------------
+def connect(sequence_name: str, doctype: str, names: list[str], seller: str | None = None) -> list[str]:
+	"""Enroll each record; returns the enrollment names. Refuses records already enrolled."""
+	sequence = frappe.get_doc("Sequence", sequence_name)
+	if sequence.status != "Active":
+		frappe.throw(_("Sequence {0} is not active; activate it first.").format(frappe.bold(sequence.title)))
+	if sequence.record_type != doctype:
+		frappe.throw(
+			_("Sequence {0} is for {1}, not {2}.").format(
+				frappe.bold(sequence.title), _(sequence.record_type), _(doctype)
+			)
+		)
+	snapshot = json.dumps(
+		{
+			"steps": step_dicts(sequence.steps),
+			"settings": {f: sequence.get(f) for f in DEFINITION_FIELDS},
+		},
+		default=str,
+	)
+	title_field = frappe.get_meta(doctype).get_title_field()
+	seller = seller or frappe.session.user
+	now = now_datetime()
+	enrollments = []
+	for name in names:
+		running = running_enrollment(doctype, name)
+		if running:
+			frappe.throw(
+				_("{0} {1} is already in sequence {2}. Disconnect it first.").format(
+					_(doctype),
+					frappe.bold(name),
+					frappe.bold(frappe.db.get_value("Sequence", running.sequence, "title")),
+				),
+				frappe.DuplicateEntryError,
+				title=_("Already Connected"),
+			)
+		enrollment = frappe.get_doc(
+			{
+				"doctype": ENROLLMENT,
+				"sequence": sequence.name,
+				"record_type": doctype,
+				"record_name": name,
+				"record_title": (
+					frappe.db.get_value(doctype, name, title_field) if title_field != "name" else None
+				)
+				or name,
+				"current_step": sequence.steps[0].step_id,
+				"seller": seller,
+				"status": "Active",
+				"current_step_label": _("Sequence starts here"),
+				"step_started": now,
+				"next_due": now,
+				"started_on": now,
+				"steps_snapshot": snapshot,
+				"active_record_key": f"{doctype}|{name}",
+			}
+		)
+		enrollment.insert(ignore_permissions=True)
+		process_enrollment(enrollment.name)
+		enrollments.append(enrollment.name)
+	return enrollments
+
+
+def running_enrollment(doctype: str, name: str):
+	return frappe.db.get_value(
+		ENROLLMENT,
+		{"active_record_key": f"{doctype}|{name}"},
+		["name", "sequence", "status", "seller"],
+		as_dict=True,
+	)
+
+
+# -- running -----------------------------------------------------------------------------------------
+def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
+	"""Carry the enrollment forward as far as it can go now. Returns False if it was not ours to run.
+
+	Locks the enrollment row for the transaction. With ``token`` it runs only while the batch that
+	claimed it still holds the claim; without, it runs unless another worker's claim is live.
+	"""
+	now = get_datetime(now) if now else now_datetime()
+	row = frappe.db.sql(
+		f"select status, claimed_by, claimed_until from `tab{ENROLLMENT}` where name=%s for update",
+		name,
+		as_dict=True,
+	)
+	if not row or row[0].status != "Active":
+		return False
+	claim = row[0]
+	if token and claim.claimed_by != token:
+		return False
+	if not token and claim.claimed_by and claim.claimed_until and get_datetime(claim.claimed_until) > now:
+		# a worker is on it: ask it to look again as soon as it can
+		frappe.db.set_value(ENROLLMENT, name, "next_due", now, update_modified=False)
+		return False
+
+	doc = frappe.get_doc(ENROLLMENT, name)
+	run = Run(doc, now)
+	run.forward()
+	doc.claimed_by = None
+	doc.claimed_until = None
+	doc.save(ignore_permissions=True)
+	return True
+
+
+class Run:
+	"""One pass of an enrollment through the steps that are due."""
+
+	def __init__(self, doc, now):
+		self.doc = doc
+		self.now = now
+		snapshot = json.loads(doc.steps_snapshot)
+		self.steps = snapshot["steps"]
+		self.settings = snapshot["settings"]
+		self.by_id = {s["step_id"]: s for s in self.steps}
+		self.calendar = calendar_for(self.settings, doc.seller)
+
+	def forward(self):
+		for _turn in range(len(self.steps) * 3 + 3):  # each step is visited at most once per path
+			step = self.by_id[self.doc.current_step]
+			decision = runner.decide(self.steps, step["step_id"], self.facts(step), self.calendar)
+			if decision.action == runner.ADVANCE:
+				if not self.move(decision.next_step, decision.branch):
+					return
+			elif decision.action == runner.MAKE_ACTIVITY:
+				make_activity(self.doc, step, self.now)
+			elif decision.action == runner.SEND_EMAIL:
+				send_email(self.doc, step, self.now)
+			elif decision.action == runner.UPDATE_RECORD:
+				update_record(self.doc, step, self.now)
+			elif decision.action == runner.WAIT_UNTIL:
+				self.doc.next_due = decision.due
+				return
+			else:  # WAIT_FOR_SELLER
+				self.doc.next_due = None
+				return
+
+	def move(self, next_step: str | None, branch: str | None) -> bool:
+		taken = f"{self.doc.current_step}:{branch}" if branch else self.doc.current_step
+		self.doc.path_taken = ", ".join(filter(None, [self.doc.path_taken, taken]))
+		if not next_step:
+			end(self.doc, "Completed", None, self.now)
+			return False
+		step = self.by_id[next_step]
+		self.doc.current_step = next_step
+		self.doc.current_step_label = step.get("subject") or step.get("condition") or _(step["step_type"])
+		self.doc.step_started = self.now
+		self.doc.next_due = self.now
+		return True
+
+	def facts(self, step) -> runner.Facts:
+		kind = step["step_type"]
+		values = {"now": self.now, "step_started": get_datetime(self.doc.step_started)}
+		if kind in seq.ACTIVITY_TYPES or kind == seq.UPDATE_FIELD:
+			status = frappe.db.get_value(ACTIVITY, {"activity_key": activity_key(self.doc, step)}, "status")
+			values["activity_status"] = status
+			values["effect_done"] = status is not None
+		elif kind == seq.CONDITION:
+			values["condition_met"] = condition_met(self.doc, self.steps, step)
+		elif kind == seq.COMMAND:
+			values["field_value"] = frappe.db.get_value(
+				self.doc.record_type, self.doc.record_name, step["field_name"]
+			)
+		return runner.Facts(**values)
+
+
+def calendar_for(settings: dict, seller: str) -> runner.Calendar:
+	holidays = frozenset()
+	if settings.get("business_days_only"):
+		holiday_list = settings.get("holiday_list") or default_holiday_list()
+		if holiday_list:
+			holidays = frozenset(
+				get_datetime(d).date()
+				for d in frappe.get_all("Holiday", filters={"parent": holiday_list}, pluck="holiday_date")
+			)
+	return runner.Calendar(
+		business_days=bool(settings.get("business_days_only")),
+		holidays=holidays,
+		system_tz=get_system_timezone(),
+		user_tz=frappe.db.get_value("User", seller, "time_zone") or None,
+	)
+
+
+def default_holiday_list() -> str | None:
+	company = frappe.defaults.get_global_default("company")
+	return frappe.get_cached_value("Company", company, "default_holiday_list") if company else None
+
+
+def activity_key(doc, step, attempt: int = 1) -> str:
+	return f"{doc.name}|{step['step_id']}|{attempt}"
+
+
+def new_activity(doc, step, now, **values):
+	"""Insert the step's Sequence Activity; None if another run already made it (exactly once)."""
+	activity = frappe.get_doc(
+		{
+			"doctype": ACTIVITY,
+			"activity_key": activity_key(doc, step),
+			"enrollment": doc.name,
+			"sequence": doc.sequence,
+			"step_id": step["step_id"],
+			"step_type": step["step_type"],
+			"subject": step.get("subject") or _(step["step_type"]),
+			"description": step.get("description"),
+			"email_template": step.get("email_template"),
+			"record_type": doc.record_type,
+			"record_name": doc.record_name,
+			"assigned_to": doc.seller,
+			"status": "Open",
+			**{"due": now, **values},
+		}
+	)
+	try:
+		activity.insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		if frappe.db.exists(ACTIVITY, {"activity_key": activity.activity_key}):
+			return None  # another run did this step already
+		raise
+	return activity
+
+
+def make_activity(doc, step, now):
+	"""A seller's activity, due by the end of the day: an Event for a meeting, a ToDo otherwise."""
+	link = linkedin_link(doc) if step["step_type"].startswith("LinkedIn") else None
+	activity = new_activity(doc, step, now, link=link, due=end_of_day(now))
+	if not activity:
+		return
+	if step["step_type"] == "Meeting":
+		event = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": f"{activity.subject}: {doc.record_title}",
+				"starts_on": activity.due,
+				"event_type": "Private",
+				"description": step.get("description"),
+				"event_participants": [
+					{"reference_doctype": doc.record_type, "reference_docname": doc.record_name}
+				],
+			}
+		)
+		event.owner = doc.seller
+		event.insert(ignore_permissions=True)
+		made = event
+	else:
+		description = "\n".join(
+			filter(None, [f"{activity.subject}: {doc.record_title}", step.get("description"), link])
+		)
+		made = frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": doc.seller,
+				"reference_type": doc.record_type,
+				"reference_name": doc.record_name,
+				"description": escape_html(description).replace("\n", "<br>"),
+				"date": now.date(),
+				"assigned_by": doc.owner if frappe.db.exists("User", doc.owner) else None,
+				"priority": "Medium",
+			}
+		).insert(ignore_permissions=True)
+	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
+
+
+def end_of_day(moment):
+	return moment.replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+def linkedin_link(doc) -> str:
+	meta = frappe.get_meta(doc.record_type)
+	for field in LINKEDIN_FIELDS:
+		if meta.has_field(field):
+			value = frappe.db.get_value(doc.record_type, doc.record_name, field)
+			if value:
+				return value
+	from urllib.parse import quote_plus
+
+	return f"https://www.linkedin.com/search/results/people/?keywords={quote_plus(cstr(doc.record_title))}"
+
+
+def send_email(doc, step, now):
+	"""Send the step's Email Template to the record, once; a failure is a visible Failed activity."""
+	from frappe.core.doctype.communication.email import _make
+
+	activity = new_activity(doc, step, now)
+	if not activity:
+		return
+	savepoint = "sa_send_email"
+	frappe.db.savepoint(savepoint)
+	try:
+		recipient = record_email(doc)
+		if not recipient:
+			raise frappe.ValidationError(
+				_("{0} {1} has no email address.").format(_(doc.record_type), doc.record_name)
+			)
+		record = frappe.get_doc(doc.record_type, doc.record_name)
+		email = frappe.get_doc("Email Template", step["email_template"]).get_formatted_email(record.as_dict())
+		sender = frappe.db.get_value("User", doc.seller, "email")
+		communication = _make(
+			doctype=doc.record_type,
+			name=doc.record_name,
+			subject=email["subject"],
+			content=email["message"],
+			recipients=[recipient],
+			sender=sender,
+			send_email=True,
+			email_template=step["email_template"],
+			communication_type="Automated Message",
+		)
+		activity.db_set(
+			{
+				"status": "Completed",
+				"completed_on": now,
+				"reference_doctype": "Communication",
+				"reference_name": communication["name"],
+			},
+			update_modified=False,
+		)
+	except Exception as e:
+		frappe.db.rollback(save_point=savepoint)
+		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
+
+
+def record_email(doc) -> str | None:
+	field = EMAIL_FIELDS.get(doc.record_type)
+	return frappe.db.get_value(doc.record_type, doc.record_name, field) if field else None
+
+
+def update_record(doc, step, now):
+	"""Change the record through the document API (its validations and our rules run), once."""
+	activity = new_activity(doc, step, now)
+	if not activity:
+		return
+	savepoint = "sa_update_record"
+	frappe.db.savepoint(savepoint)
+	frappe.flags.sa_updating_enrollment = doc.name
+	try:
+		record = frappe.get_doc(doc.record_type, doc.record_name)
+		if step["field_name"] == TAG_FIELD:
+			record.add_tag(step["value"])
+		else:
+			record.set(step["field_name"], step["value"])
+			record.save(ignore_permissions=True)
+		activity.db_set({"status": "Completed", "completed_on": now}, update_modified=False)
+	except Exception as e:
+		frappe.db.rollback(save_point=savepoint)
+		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
+	finally:
+		frappe.flags.sa_updating_enrollment = None
+
+
+# -- conditions --------------------------------------------------------------------------------------
+def condition_met(doc, steps, step) -> bool:
+	subject_id = runner.condition_subject(steps, step["step_id"])
+	subject = (
+		frappe.db.get_value(
+			ACTIVITY,
+			{"activity_key": activity_key(doc, {"step_id": subject_id})},
+			["name", "status", "outcome", "creation", "reference_doctype", "reference_name"],
+			as_dict=True,
+		)
+		if subject_id
+		else None
+	)
+	since = subject.creation if subject else doc.step_started
+	kind = step.get("condition")
+	if kind == "Email Replied":
+		return replied_since(doc, since)
+	if kind == "Email Opened":
+		return bool(
+			subject
+			and subject.reference_doctype == "Communication"
+			and frappe.db.get_value("Communication", subject.reference_name, "read_by_recipient")
+		)
+	if kind == "Call Answered":
+		return bool(subject and subject.outcome == "Answered")
+	if kind == "Meeting Booked":
+		return bool(
+			frappe.db.sql(
+				"""select 1 from `tabEvent Participants` p join `tabEvent` e on e.name = p.parent
+				where p.reference_doctype=%s and p.reference_docname=%s and e.creation >= %s
+				and ifnull(e.status, '') != 'Cancelled' limit 1""",
+				(doc.record_type, doc.record_name, since),
+			)
+		)
+	if kind == "Activity Completed":
+		return bool(subject and subject.status == "Completed")
+	return False  # Link Clicked: Frappe does not track link clicks; the time-out takes the No branch
+
+
+def replied_since(doc, since) -> bool:
+	"""An email received from the record (linked to it, or from its address) since ``since``."""
+	email = record_email(doc)
+	return bool(
+		frappe.db.sql(
+			"""select 1 from `tabCommunication`
+			where communication_type='Communication' and sent_or_received='Received' and creation >= %s
+			and ((reference_doctype=%s and reference_name=%s) or (%s != '' and sender like %s)) limit 1""",
+			(since, doc.record_type, doc.record_name, email or "", f"%{email}%"),
+		)
+	)
+
+
+# -- ending ------------------------------------------------------------------------------------------
+def end(doc, status: str, reason: str | None, now=None):
+	"""Stop the enrollment: record why, free the record for another sequence, cancel open work."""
+	doc.status = status
+	doc.exit_reason = reason
+	doc.ended_on = now or now_datetime()
+	doc.next_due = None
+	doc.active_record_key = None
+	for activity in frappe.get_all(
+		ACTIVITY,
+		filters={"enrollment": doc.name, "status": "Open"},
+		fields=["name", "reference_doctype", "reference_name"],
+	):
+		frappe.db.set_value(ACTIVITY, activity.name, "status", "Cancelled", update_modified=False)
+		close_made_record(activity, "Cancelled")
+
+
+def close_made_record(activity, status: str):
+	if activity.reference_doctype == "ToDo" and activity.reference_name:
+		todo = frappe.get_doc("ToDo", activity.reference_name)
+		if todo.status == "Open":
+			todo.status = status
+			todo.save(ignore_permissions=True)
+
+
+def stop(doctype: str, name: str, status: str, reason: str, only_if: str | None = None) -> list[str]:
+	"""End the record's running enrollment (if its sequence says ``only_if``, when given)."""
+	running = running_enrollment(doctype, name)
+	if not running:
+		return []
+	doc = frappe.get_doc(ENROLLMENT, running.name)
+	if only_if and not json.loads(doc.steps_snapshot)["settings"].get(only_if):
+		return []
+	if frappe.flags.sa_updating_enrollment == doc.name:
+		return []  # the sequence itself is changing the record (e.g. its "disqualify" step)
+	end(doc, status, reason)
+	doc.save(ignore_permissions=True)
+	return [doc.name]
