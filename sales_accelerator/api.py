@@ -93,24 +93,26 @@ def connect(sequence: str, doctype: str, names: str | list) -> dict:
 	return {"enrollments": enrollment.connect(sequence, doctype, names)}
 
 
-def connect_in_background(sequence: str, doctype: str, names: list[str], seller: str):
-	"""Connect many records, each in its own transaction, publishing progress to the seller."""
+def connect_in_background(sequence: str, doctype: str, names: list[str], seller: str, commit: bool = True):
+	"""Connect many records, each in a savepoint (one refusal never stops the rest), committing as it
+	goes and publishing progress to the seller who started it."""
 	from sales_accelerator.sequences import enrollment
 
 	failed = []
 	for index, name in enumerate(names, start=1):
+		frappe.db.savepoint("sa_connect")
 		try:
 			enrollment.connect(sequence, doctype, [name], seller=seller)
-			frappe.db.commit()
 		except Exception as e:
-			frappe.db.rollback()
+			frappe.db.rollback(save_point="sa_connect")
 			failed.append(f"{name}: {frappe.utils.strip_html(str(e))}")
 		if index % 25 == 0 or index == len(names):
+			if commit:
+				frappe.db.commit()
 			frappe.publish_progress(
 				index * 100 / len(names),
 				title=_("Connecting to sequence"),
 				description=f"{index} / {len(names)}",
-				user=seller,
 			)
 	if failed:
 		frappe.log_error(title=_("Some records were not connected"), message="\n".join(failed))

@@ -48,19 +48,33 @@ def process_due_enrollments(
 	return claimed
 
 
-def claim_batch(batch_size: int, commit: bool = True) -> tuple[str, list[str]] | None:
+def claim_batch(batch_size: int, commit: bool = True, attempts: int = 3) -> tuple[str, list[str]] | None:
+	"""Lease up to ``batch_size`` due enrollments to a new token. Rows another worker is claiming at
+	this moment are skipped (``SKIP LOCKED``), so concurrent ticks never wait on or deadlock with
+	each other and never share a row."""
 	now = now_datetime()
 	token = frappe.generate_hash(length=20)
-	frappe.db.sql(
-		f"""update `tab{ENROLLMENT}` set claimed_by=%(token)s, claimed_until=%(until)s
-		where status='Active' and next_due <= %(now)s and (claimed_until is null or claimed_until < %(now)s)
-		order by next_due limit {int(batch_size)}""",
-		{"token": token, "until": add_to_date(now, minutes=LEASE_MINUTES), "now": now},
-	)
-	names = frappe.db.sql_list(f"select name from `tab{ENROLLMENT}` where claimed_by=%s", token)
-	if commit:
-		frappe.db.commit()  # the claim must be visible to other workers before the batch runs
-	return (token, names) if names else None
+	for attempt in range(attempts):
+		try:
+			names = frappe.db.sql_list(
+				f"""select name from `tab{ENROLLMENT}`
+				where status='Active' and next_due <= %(now)s and (claimed_until is null or claimed_until < %(now)s)
+				order by next_due limit {int(batch_size)} for update skip locked""",
+				{"now": now},
+			)
+			if names:
+				frappe.db.sql(
+					f"update `tab{ENROLLMENT}` set claimed_by=%(token)s, claimed_until=%(until)s where name in %(names)s",
+					{"token": token, "until": add_to_date(now, minutes=LEASE_MINUTES), "names": names},
+				)
+			if commit:
+				frappe.db.commit()  # the claim must be visible to other workers before the batch runs
+			return (token, names) if names else None
+		except Exception as e:
+			if not frappe.db.is_deadlocked(e) or attempt + 1 == attempts:
+				raise
+			frappe.db.rollback()
+	return None
 
 
 def process_batch(names: list[str], token: str, commit: bool = True):

@@ -318,3 +318,176 @@ class TestRunPermissions(SequenceRunTestCase):
 			self.assertIsNone(up_next("Lead", readable)["enrollment"])
 			self.assertEqual(len(connect(sequence, "Lead", [readable])["enrollments"]), 1)
 			self.assertTrue(up_next("Lead", readable)["activities"])
+
+
+class TestFailuresStayVisible(SequenceRunTestCase):
+	def test_an_email_that_cannot_be_sent_is_a_failed_activity_and_the_sequence_goes_on(self):
+		sequence = active_sequence_from_template("High-volume outbound prospecting", "_Test no address")
+		lead = make_lead(f"_Test No Email {frappe.generate_hash(length=5)}")
+		connect(sequence, "Lead", [lead])
+		intro = frappe.get_all(
+			"Sequence Activity",
+			filters={"record_name": lead, "step_id": "email_intro"},
+			fields=["status", "error"],
+		)
+		self.assertEqual(intro[0].status, "Failed")
+		self.assertIn("has no email address", intro[0].error)
+		self.assertEqual(self.open_activity(lead).step_id, "research")
+
+	def test_an_email_that_finally_bounces_marks_its_activity_failed(self):
+		sequence = active_sequence_from_template("High-volume outbound prospecting", "_Test bounce")
+		lead = self.lead("Bounce")
+		connect(sequence, "Lead", [lead])
+		intro = frappe.get_doc("Sequence Activity", {"record_name": lead, "step_id": "email_intro"})
+		queue = frappe.get_doc("Email Queue", {"communication": intro.reference_name})
+		queue.status = "Error"
+		queue.error = "550 mailbox unavailable"
+		queue.save(ignore_permissions=True)
+		intro.reload()
+		self.assertEqual((intro.status, intro.error), ("Failed", "550 mailbox unavailable"))
+
+	def test_a_field_update_the_record_refuses_is_a_failed_activity(self):
+		sequence = make_sequence(
+			steps=[
+				{
+					"step_id": "bad",
+					"step_type": "Update Field",
+					"subject": "Bad",
+					"field_name": "status",
+					"value": "Nonsense",
+				}
+			]
+		)
+		sequence.activate()
+		lead = self.lead("Refuses")
+		connect(sequence.name, "Lead", [lead])
+		update = frappe.get_doc("Sequence Activity", {"record_name": lead, "step_id": "bad"})
+		self.assertEqual(update.status, "Failed")
+		self.assertIn("Nonsense", update.error)
+		self.assertNotEqual(frappe.db.get_value("Lead", lead, "status"), "Nonsense")
+		self.assertEqual(self.enrollment(lead).status, "Completed")
+
+	def test_one_broken_enrollment_does_not_stop_the_batch(self):
+		sequence = make_sequence(
+			steps=[
+				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 5},
+				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
+			]
+		)
+		sequence.activate()
+		start = now_datetime()
+		with self.freeze_time(start):
+			good, broken = self.lead("Good"), self.lead("Broken")
+			connect(sequence.name, "Lead", [good, broken])
+		frappe.db.set_value("Sequence Enrollment", {"record_name": broken}, "steps_snapshot", "{not json")
+		self.at(start + datetime.timedelta(minutes=6))
+		self.assertEqual(self.open_activity(good).step_id, "call")
+		broken_enrollment = self.enrollment(broken)
+		self.assertTrue(broken_enrollment.last_error)
+		self.assertIsNone(broken_enrollment.claimed_by)
+		self.assertGreater(get_datetime(broken_enrollment.next_due), start + datetime.timedelta(minutes=6))
+
+
+class TestBulkConnect(SequenceRunTestCase):
+	def test_more_than_a_hundred_records_connect_in_a_background_job(self):
+		from sales_accelerator.api import connect_in_background
+
+		sequence = make_sequence(steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call"}])
+		sequence.activate()
+		leads = [self.lead(f"Bulk {i}") for i in range(101)]
+		result = connect(sequence.name, "Lead", leads)
+		self.assertIn("job_id", result)
+		self.assertNotIn("enrollments", result)
+		already = leads[0]
+		connect(sequence.name, "Lead", [already])  # one of them is connected meanwhile
+		outcome = connect_in_background(sequence.name, "Lead", leads, seller=SELLER, commit=False)
+		self.assertEqual(outcome["connected"], 100)
+		self.assertEqual(len(outcome["failed"]), 1)
+		self.assertIn(already, outcome["failed"][0])
+		self.assertEqual(
+			frappe.db.count(
+				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "assigned_to": SELLER}
+			),
+			100,
+		)
+
+
+class TestConcurrentWorkers(SequenceRunTestCase):
+	"""Two worker processes over the same due enrollments: every step runs exactly once."""
+
+	def test_two_processes_never_run_a_step_twice(self):
+		import subprocess
+
+		count = 60
+		sequence = make_sequence(
+			title="_Test concurrency",
+			steps=[
+				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 1},
+				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
+			],
+		)
+		sequence.activate()
+		leads = [self.lead(f"Concurrent {i}") for i in range(count)]
+		connect(sequence.name, "Lead", leads)
+		frappe.db.set_value(
+			"Sequence Enrollment",
+			{"sequence": sequence.name},
+			"next_due",
+			add_to_date(now_datetime(), minutes=-5),
+		)
+		frappe.db.sql(
+			"update `tabSequence Enrollment` set step_started=%s where sequence=%s",
+			(add_to_date(now_datetime(), minutes=-5), sequence.name),
+		)
+		frappe.db.commit()  # the workers are other processes: they see only what is committed
+		try:
+			bench = frappe.utils.get_bench_path()
+			command = [
+				f"{bench}/env/bin/python",
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"execute",
+				"sales_accelerator.tasks.process_due_enrollments",
+				"--kwargs",
+				repr({"inline": True, "batch_size": 5}),  # bench execute reads Python literals
+			]
+			workers = [
+				subprocess.Popen(
+					command, cwd=f"{bench}/sites", stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+				)
+				for _ in range(2)
+			]
+			outputs = [worker.communicate(timeout=300)[0].decode() for worker in workers]
+			self.assertEqual([w.returncode for w in workers], [0, 0], outputs)
+			claimed = [int(out.strip().splitlines()[-1]) for out in outputs]
+			self.assertEqual(sum(claimed), count, outputs)
+
+			per_enrollment = frappe.db.sql(
+				"""select enrollment, count(*) from `tabSequence Activity`
+				where sequence=%s and step_id='call' group by enrollment""",
+				sequence.name,
+			)
+			self.assertEqual(len(per_enrollment), count)
+			self.assertEqual({n for _e, n in per_enrollment}, {1})
+			self.assertEqual(
+				frappe.db.count(
+					"ToDo", {"reference_type": "Lead", "reference_name": ["in", leads], "status": "Open"}
+				),
+				count,
+			)
+		finally:
+			cleanup_committed(sequence.name, leads)
+
+
+def cleanup_committed(sequence: str, leads: list[str]):
+	frappe.db.rollback()
+	frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": ["in", leads]})
+	frappe.db.delete("Sequence Activity", {"sequence": sequence})
+	frappe.db.delete("Sequence Enrollment", {"sequence": sequence})
+	frappe.db.delete("Sequence Step", {"parent": sequence})
+	frappe.db.delete("Sequence", {"name": sequence})
+	frappe.db.delete("Lead", {"name": ["in", leads]})
+	frappe.db.commit()
