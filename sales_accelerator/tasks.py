@@ -78,19 +78,15 @@ def claim_batch(batch_size: int, commit: bool = True, attempts: int = 3) -> tupl
 
 
 def process_batch(names: list[str], token: str, commit: bool = True):
-	"""Run a claimed batch, each enrollment in its own transaction: one failure never stops the rest."""
+	"""Run a claimed batch, each enrollment in its own transaction (without ``commit``: its own
+	savepoint), so one failure never stops the rest and each enrollment's locks are held briefly.
+	A worker that dies mid-batch leaves the rest of its claims to expire; the next tick runs them."""
 	for name in names:
-		if not commit:
-			frappe.db.savepoint("sa_enrollment")
+		frappe.db.savepoint("sa_enrollment")
 		try:
 			process_enrollment(name, token=token)
-			if commit:
-				frappe.db.commit()
 		except Exception as e:
-			if commit:
-				frappe.db.rollback()
-			else:
-				frappe.db.rollback(save_point="sa_enrollment")
+			frappe.db.rollback(save_point="sa_enrollment")
 			frappe.db.set_value(
 				ENROLLMENT,
 				name,
@@ -102,8 +98,8 @@ def process_batch(names: list[str], token: str, commit: bool = True):
 				},
 				update_modified=False,
 			)
-			if commit:
-				frappe.db.commit()
 			frappe.log_error(
 				title=f"Sequence Enrollment {name} failed", reference_doctype=ENROLLMENT, reference_name=name
 			)
+		if commit:
+			frappe.db.commit()

@@ -135,7 +135,7 @@ def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
 	run.forward()
 	doc.claimed_by = None
 	doc.claimed_until = None
-	doc.save(ignore_permissions=True)
+	doc.db_update()  # run state only: nothing for validations or hooks to check
 	return True
 
 
@@ -205,16 +205,24 @@ def calendar_for(settings: dict, seller: str) -> runner.Calendar:
 	if settings.get("business_days_only"):
 		holiday_list = settings.get("holiday_list") or default_holiday_list()
 		if holiday_list:
-			holidays = frozenset(
-				get_datetime(d).date()
-				for d in frappe.get_all("Holiday", filters={"parent": holiday_list}, pluck="holiday_date")
-			)
+			holidays = holiday_dates(holiday_list)
 	return runner.Calendar(
 		business_days=bool(settings.get("business_days_only")),
 		holidays=holidays,
 		system_tz=get_system_timezone(),
-		user_tz=frappe.db.get_value("User", seller, "time_zone") or None,
+		user_tz=frappe.get_cached_value("User", seller, "time_zone") or None,
 	)
+
+
+def holiday_dates(holiday_list: str) -> frozenset:
+	"""The days off of a Holiday List (cached for the request or job)."""
+	cache = frappe.local.__dict__.setdefault("sa_holidays", {})
+	if holiday_list not in cache:
+		cache[holiday_list] = frozenset(
+			get_datetime(d).date()
+			for d in frappe.get_all("Holiday", filters={"parent": holiday_list}, pluck="holiday_date")
+		)
+	return cache[holiday_list]
 
 
 def default_holiday_list() -> str | None:
@@ -246,6 +254,7 @@ def new_activity(doc, step, now, **values):
 			**{"due": now, **values},
 		}
 	)
+	activity.flags.ignore_links = True  # every link was set from the enrollment, which checked them
 	try:
 		activity.insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
@@ -292,7 +301,7 @@ def make_activity(doc, step, now):
 				"assigned_by": doc.owner if frappe.db.exists("User", doc.owner) else None,
 				"priority": "Medium",
 			}
-		).insert(ignore_permissions=True)
+		).insert(ignore_permissions=True, ignore_links=True)
 	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
 
 
