@@ -115,11 +115,7 @@ def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
 	claimed it still holds the claim; without, it runs unless another worker's claim is live.
 	"""
 	now = get_datetime(now) if now else now_datetime()
-	row = frappe.db.sql(
-		f"select status, claimed_by, claimed_until from `tab{ENROLLMENT}` where name=%s for update",
-		name,
-		as_dict=True,
-	)
+	row = frappe.db.sql(f"select * from `tab{ENROLLMENT}` where name=%s for update", name, as_dict=True)
 	if not row or row[0].status != "Active":
 		return False
 	claim = row[0]
@@ -130,7 +126,7 @@ def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
 		frappe.db.set_value(ENROLLMENT, name, "next_due", now, update_modified=False)
 		return False
 
-	doc = frappe.get_doc(ENROLLMENT, name)
+	doc = frappe.get_doc({"doctype": ENROLLMENT, **row})  # the locked row, without reading it again
 	run = Run(doc, now)
 	run.forward()
 	doc.claimed_by = None
@@ -188,7 +184,10 @@ class Run:
 		kind = step["step_type"]
 		values = {"now": self.now, "step_started": get_datetime(self.doc.step_started)}
 		if kind in seq.ACTIVITY_TYPES or kind == seq.UPDATE_FIELD:
-			status = frappe.db.get_value(ACTIVITY, {"activity_key": activity_key(self.doc, step)}, "status")
+			found = frappe.db.sql(
+				f"select status from `tab{ACTIVITY}` where activity_key=%s", activity_key(self.doc, step)
+			)
+			status = found[0][0] if found else None
 			values["activity_status"] = status
 			values["effect_done"] = status is not None
 		elif kind == seq.CONDITION:
