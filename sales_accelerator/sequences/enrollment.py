@@ -126,7 +126,7 @@ def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
 		frappe.db.set_value(ENROLLMENT, name, "next_due", now, update_modified=False)
 		return False
 
-	doc = frappe.get_doc({"doctype": ENROLLMENT, **row})  # the locked row, without reading it again
+	doc = frappe.get_doc({"doctype": ENROLLMENT, **claim})  # the locked row, without reading it again
 	run = Run(doc, now)
 	run.forward()
 	doc.claimed_by = None
@@ -215,7 +215,9 @@ def calendar_for(settings: dict, seller: str) -> runner.Calendar:
 
 def holiday_dates(holiday_list: str) -> frozenset:
 	"""The days off of a Holiday List (cached for the request or job)."""
-	cache = frappe.local.__dict__.setdefault("sa_holidays", {})
+	cache = getattr(frappe.local, "sa_holidays", None)
+	if cache is None:
+		cache = frappe.local.sa_holidays = {}
 	if holiday_list not in cache:
 		cache[holiday_list] = frozenset(
 			get_datetime(d).date()
