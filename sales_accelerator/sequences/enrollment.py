@@ -155,11 +155,15 @@ class Run:
 				if not self.move(decision.next_step, decision.branch):
 					return
 			elif decision.action == runner.MAKE_ACTIVITY:
-				make_activity(self.doc, step, self.now)
-			elif decision.action == runner.SEND_EMAIL:
-				send_email(self.doc, step, self.now)
-			elif decision.action == runner.UPDATE_RECORD:
-				update_record(self.doc, step, self.now)
+				if make_activity(self.doc, step, self.now):
+					self.doc.next_due = None  # just opened: the seller acts next
+					return
+			elif decision.action in (runner.SEND_EMAIL, runner.UPDATE_RECORD):
+				effect = send_email if decision.action == runner.SEND_EMAIL else update_record
+				if effect(self.doc, step, self.now) and not self.move(
+					runner.follow(self.steps, step["step_id"]), None
+				):
+					return
 			elif decision.action == runner.WAIT_UNTIL:
 				self.doc.next_due = decision.due
 				return
@@ -265,12 +269,13 @@ def new_activity(doc, step, now, **values):
 	return activity
 
 
-def make_activity(doc, step, now):
-	"""A seller's activity, due by the end of the day: an Event for a meeting, a ToDo otherwise."""
+def make_activity(doc, step, now) -> bool:
+	"""A seller's activity, due by the end of the day: an Event for a meeting, a ToDo otherwise.
+	False if another run made it already."""
 	link = linkedin_link(doc) if step["step_type"].startswith("LinkedIn") else None
 	activity = new_activity(doc, step, now, link=link, due=end_of_day(now))
 	if not activity:
-		return
+		return False
 	if step["step_type"] == "Meeting":
 		event = frappe.get_doc(
 			{
@@ -304,6 +309,7 @@ def make_activity(doc, step, now):
 			}
 		).insert(ignore_permissions=True, ignore_links=True)
 	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
+	return True
 
 
 def end_of_day(moment):
@@ -322,13 +328,14 @@ def linkedin_link(doc) -> str:
 	return f"https://www.linkedin.com/search/results/people/?keywords={quote_plus(cstr(doc.record_title))}"
 
 
-def send_email(doc, step, now):
-	"""Send the step's Email Template to the record, once; a failure is a visible Failed activity."""
+def send_email(doc, step, now) -> bool:
+	"""Send the step's Email Template to the record, once; a failure is a visible Failed activity.
+	False if another run sent it already."""
 	from frappe.core.doctype.communication.email import _make
 
 	activity = new_activity(doc, step, now)
 	if not activity:
-		return
+		return False
 	savepoint = "sa_send_email"
 	frappe.db.savepoint(savepoint)
 	try:
@@ -363,6 +370,7 @@ def send_email(doc, step, now):
 	except Exception as e:
 		frappe.db.rollback(save_point=savepoint)
 		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
+	return True
 
 
 def record_email(doc) -> str | None:
@@ -370,11 +378,12 @@ def record_email(doc) -> str | None:
 	return frappe.db.get_value(doc.record_type, doc.record_name, field) if field else None
 
 
-def update_record(doc, step, now):
-	"""Change the record through the document API (its validations and our rules run), once."""
+def update_record(doc, step, now) -> bool:
+	"""Change the record through the document API (its validations and our rules run), once.
+	False if another run did it already."""
 	activity = new_activity(doc, step, now)
 	if not activity:
-		return
+		return False
 	savepoint = "sa_update_record"
 	frappe.db.savepoint(savepoint)
 	frappe.flags.sa_updating_enrollment = doc.name
@@ -391,6 +400,7 @@ def update_record(doc, step, now):
 		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
 	finally:
 		frappe.flags.sa_updating_enrollment = None
+	return True
 
 
 # -- conditions --------------------------------------------------------------------------------------
