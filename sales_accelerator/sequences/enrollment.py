@@ -328,17 +328,28 @@ def linkedin_link(doc) -> str:
 	return f"https://www.linkedin.com/search/results/people/?keywords={quote_plus(cstr(doc.record_title))}"
 
 
-def send_email(doc, step, now) -> bool:
-	"""Send the step's Email Template to the record, once; a failure is a visible Failed activity.
-	False if another run sent it already."""
-	from frappe.core.doctype.communication.email import _make
-
+def run_once(doc, step, now, effect) -> bool:
+	"""Do a step's effect exactly once, recorded as its activity: Completed (with the fields the
+	effect returns) or Failed with the error, and the sequence goes on either way. False if another
+	run did it already."""
 	activity = new_activity(doc, step, now)
 	if not activity:
 		return False
-	savepoint = "sa_send_email"
-	frappe.db.savepoint(savepoint)
+	frappe.db.savepoint("sa_step_effect")
 	try:
+		done = effect() or {}
+		activity.db_set({"status": "Completed", "completed_on": now, **done}, update_modified=False)
+	except Exception as e:
+		frappe.db.rollback(save_point="sa_step_effect")
+		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
+	return True
+
+
+def send_email(doc, step, now) -> bool:
+	"""Send the step's Email Template, filled with the record's fields, to the record's address."""
+	from frappe.core.doctype.communication.email import _make
+
+	def send():
 		recipient = record_email(doc)
 		if not recipient:
 			raise frappe.ValidationError(
@@ -346,31 +357,20 @@ def send_email(doc, step, now) -> bool:
 			)
 		record = frappe.get_doc(doc.record_type, doc.record_name)
 		email = frappe.get_doc("Email Template", step["email_template"]).get_formatted_email(record.as_dict())
-		sender = frappe.db.get_value("User", doc.seller, "email")
 		communication = _make(
 			doctype=doc.record_type,
 			name=doc.record_name,
 			subject=email["subject"],
 			content=email["message"],
 			recipients=[recipient],
-			sender=sender,
+			sender=frappe.db.get_value("User", doc.seller, "email"),
 			send_email=True,
 			email_template=step["email_template"],
 			communication_type="Automated Message",
 		)
-		activity.db_set(
-			{
-				"status": "Completed",
-				"completed_on": now,
-				"reference_doctype": "Communication",
-				"reference_name": communication["name"],
-			},
-			update_modified=False,
-		)
-	except Exception as e:
-		frappe.db.rollback(save_point=savepoint)
-		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
-	return True
+		return {"reference_doctype": "Communication", "reference_name": communication["name"]}
+
+	return run_once(doc, step, now, send)
 
 
 def record_email(doc) -> str | None:
@@ -379,28 +379,21 @@ def record_email(doc) -> str | None:
 
 
 def update_record(doc, step, now) -> bool:
-	"""Change the record through the document API (its validations and our rules run), once.
-	False if another run did it already."""
-	activity = new_activity(doc, step, now)
-	if not activity:
-		return False
-	savepoint = "sa_update_record"
-	frappe.db.savepoint(savepoint)
-	frappe.flags.sa_updating_enrollment = doc.name
-	try:
-		record = frappe.get_doc(doc.record_type, doc.record_name)
-		if step["field_name"] == TAG_FIELD:
-			record.add_tag(step["value"])
-		else:
-			record.set(step["field_name"], step["value"])
-			record.save(ignore_permissions=True)
-		activity.db_set({"status": "Completed", "completed_on": now}, update_modified=False)
-	except Exception as e:
-		frappe.db.rollback(save_point=savepoint)
-		activity.db_set({"status": "Failed", "error": strip_html(cstr(e))[:1000]}, update_modified=False)
-	finally:
-		frappe.flags.sa_updating_enrollment = None
-	return True
+	"""Change the record through the document API, so its validations and our rules run."""
+
+	def update():
+		frappe.flags.sa_updating_enrollment = doc.name
+		try:
+			record = frappe.get_doc(doc.record_type, doc.record_name)
+			if step["field_name"] == TAG_FIELD:
+				record.add_tag(step["value"])
+			else:
+				record.set(step["field_name"], step["value"])
+				record.save(ignore_permissions=True)
+		finally:
+			frappe.flags.sa_updating_enrollment = None
+
+	return run_once(doc, step, now, update)
 
 
 # -- conditions --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from sales_accelerator.api import create_sequence_from_template, sequence_flow
-from sales_accelerator.tests import make_user
+from sales_accelerator.tests import make_sequence, make_user
 
 SELLER = "sa.seller@example.com"
 OTHER_SELLER = "sa.seller2@example.com"
@@ -205,10 +205,3 @@ def task(step_id, **values):
 
 def wait(step_id, **values):
 	return {"step_id": step_id, "step_type": "Wait", "wait_days": 1, **values}
-
-
-def make_sequence(title="_Test sequence", record_type="Lead", steps=()):
-	sequence = frappe.get_doc({"doctype": "Sequence", "title": title, "record_type": record_type})
-	for step in steps:
-		sequence.append("steps", step)
-	return sequence.insert()
