@@ -261,3 +261,56 @@ def _finish_activity(activity: str, status: str, outcome: str | None = None) -> 
 		limit=1,
 	)
 	return following[0] if following else None
+
+
+@frappe.whitelist()
+def work_queue(
+	sequence: str | None = None,
+	record_type: str | None = None,
+	step_type: str | None = None,
+	limit: int = 500,
+) -> list[dict]:
+	"""My open sequence activities across records, by due time, with an overdue flag."""
+	filters = {"assigned_to": frappe.session.user, "status": "Open"}
+	for field, value in (("sequence", sequence), ("record_type", record_type), ("step_type", step_type)):
+		if value:
+			filters[field] = value
+	rows = frappe.get_list(
+		"Sequence Activity",
+		filters=filters,
+		fields=[
+			"name",
+			"step_type",
+			"subject",
+			"due",
+			"record_type",
+			"record_name",
+			"sequence",
+			"enrollment",
+			"link",
+		],
+		order_by="due asc",
+		limit=min(int(limit), 2000),
+	)
+	now = frappe.utils.now_datetime()
+	titles = dict(
+		frappe.get_all(
+			"Sequence Enrollment",
+			filters={"name": ["in", list({r.enrollment for r in rows})]},
+			fields=["name", "record_title"],
+			as_list=True,
+		)
+	)
+	sequence_titles = dict(
+		frappe.get_all(
+			"Sequence",
+			filters={"name": ["in", list({r.sequence for r in rows})]},
+			fields=["name", "title"],
+			as_list=True,
+		)
+	)
+	for row in rows:
+		row["overdue"] = bool(row.due and row.due < now)
+		row["record_title"] = titles.get(row.enrollment)
+		row["sequence_title"] = sequence_titles.get(row.sequence)
+	return rows

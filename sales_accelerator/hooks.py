@@ -14,6 +14,7 @@ _RECORD_TYPES = ("Lead", "Contact", "Opportunity", "Customer", "Prospect")
 app_include_js = "sales_accelerator.bundle.js"
 
 doctype_js = {doctype: f"public/js/erpnext/{doctype.lower()}.js" for doctype in _RECORD_TYPES}
+doctype_list_js = {doctype: f"public/js/erpnext/{doctype.lower()}_list.js" for doctype in _RECORD_TYPES}
 
 boot_session = "sales_accelerator.boot.boot_session"
 

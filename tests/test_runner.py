@@ -64,6 +64,11 @@ def test_condition_takes_yes_when_met_and_no_after_the_time_out():
 	)
 
 
+def test_a_condition_known_to_fail_takes_no_at_once():
+	assert at("answered", condition_failed=True) == runner.Decision(runner.ADVANCE, "wait", branch="no")
+	assert at("answered", condition_met=True, condition_failed=True).branch == "yes"
+
+
 def test_wait_counts_business_days_when_asked():
 	assert at("wait").due == T0 + dt.timedelta(days=2)  # Sunday
 	business = decide(STEPS, "wait", Facts(now=T0, step_started=T0), Calendar(business_days=True))

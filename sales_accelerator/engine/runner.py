@@ -37,6 +37,7 @@ class Facts:
 	step_started: datetime.datetime
 	activity_status: str | None = None  # of the step's own activity: None (none yet), Open, Completed…
 	condition_met: bool = False
+	condition_failed: bool = False  # already known not to happen (a call logged as not answered)
 	field_value: object = None
 	effect_done: bool = False  # the step's email was sent / field updated already
 
@@ -109,6 +110,8 @@ def decide(steps: list[dict], step_id: str, facts: Facts, calendar: Calendar) ->
 	if kind == seq.CONDITION:
 		if facts.condition_met:
 			return Decision(ADVANCE, follow(steps, step_id, "yes"), branch="yes")
+		if facts.condition_failed:
+			return Decision(ADVANCE, follow(steps, step_id, "no"), branch="no")
 		deadline = calendar.add(
 			facts.step_started, days=step.get("timeout_days") or 0, hours=step.get("timeout_hours") or 0
 		)

@@ -195,7 +195,7 @@ class Run:
 			values["activity_status"] = status
 			values["effect_done"] = status is not None
 		elif kind == seq.CONDITION:
-			values["condition_met"] = condition_met(self.doc, self.steps, step)
+			values["condition_met"], values["condition_failed"] = condition_state(self.doc, self.steps, step)
 		elif kind == seq.COMMAND:
 			values["field_value"] = frappe.db.get_value(
 				self.doc.record_type, self.doc.record_name, step["field_name"]
@@ -397,6 +397,22 @@ def update_record(doc, step, now) -> bool:
 
 
 # -- conditions --------------------------------------------------------------------------------------
+def condition_state(doc, steps, step) -> tuple[bool, bool]:
+	"""(met, failed): whether the condition happened, and whether it is already known it will not
+	(a call logged with another outcome than Answered; an activity skipped, cancelled or failed)."""
+	met = condition_met(doc, steps, step)
+	if met or step.get("condition") not in ("Call Answered", "Activity Completed"):
+		return met, False
+	subject_id = runner.condition_subject(steps, step["step_id"])
+	subject = (
+		frappe.db.get_value(ACTIVITY, {"activity_key": activity_key(doc, {"step_id": subject_id})}, "status")
+		if subject_id
+		else None
+	)
+	finished = ("Completed", "Skipped", "Cancelled", "Failed")
+	return False, subject in finished
+
+
 def condition_met(doc, steps, step) -> bool:
 	subject_id = runner.condition_subject(steps, step["step_id"])
 	subject = (

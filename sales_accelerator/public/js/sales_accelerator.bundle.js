@@ -295,3 +295,215 @@ sales_accelerator.new_sequence_from_template = (template, record_type) => {
 	});
 	dialog.show();
 };
+
+// The "Up next" section on the stock Lead / Contact / Opportunity / Customer / Prospect forms.
+sales_accelerator.up_next = {
+	async render(frm) {
+		if (frm.__sa_up_next) {
+			frm.__sa_up_next.remove();
+			frm.__sa_up_next = null;
+		}
+		if (frm.is_new()) return;
+		const { message } = await frappe.call({
+			method: "sales_accelerator.api.up_next",
+			args: { doctype: frm.doctype, name: frm.docname },
+		});
+		if (!message || frm.__sa_up_next) return;
+		const body = frm.dashboard.add_section(sales_accelerator.up_next.html(message), __("Up next"));
+		frm.__sa_up_next = body.parent();
+		sales_accelerator.up_next.bind(frm, body, message);
+		frm.dashboard.show();
+	},
+
+	html(data) {
+		const esc = frappe.utils.escape_html;
+		if (!data.enrollment) {
+			const buttons = data.can_connect
+				? `<button class="btn btn-xs btn-primary sa-connect">${__("Connect a sequence")}</button>
+				   <button class="btn btn-xs btn-default sa-create">${__("Create new sequence")}</button>`
+				: "";
+			return `<div class="sa-up-next"><div class="text-muted small" style="margin-bottom:6px">${__(
+				"No sequence is connected to this record."
+			)}</div>${buttons}</div>`;
+		}
+		const e = data.enrollment;
+		const progress = __("Step {0} of {1}", [Math.min(e.progress.done + 1, e.progress.total), e.progress.total]);
+		const activities = data.activities.map((a) => {
+			const due = a.due ? frappe.datetime.str_to_user(a.due) : "";
+			const email = a.email_template
+				? `<button class="btn btn-xs btn-default sa-email" data-template="${esc(a.email_template)}">${__(
+						"Write email"
+				  )}</button> `
+				: "";
+			const actions = email + sales_accelerator.activity_buttons(a);
+			const link = a.link ? ` <a href="${esc(a.link)}" target="_blank" rel="noopener">${__("Profile")}</a>` : "";
+			return `<div class="sa-activity" style="display:flex; gap:10px; align-items:center; flex-wrap:wrap; padding:6px 0;">
+				<span class="indicator-pill ${a.overdue ? "red" : "blue"} sa-kind">${esc(__(a.step_type))}</span>
+				<span style="font-weight:500">${esc(a.subject || "")}</span>${link}
+				<span class="small ${a.overdue ? "text-danger sa-overdue" : "text-muted"}">${
+				a.overdue ? __("Overdue: {0}", [due]) : __("Due {0}", [due])
+			}</span>
+				<span style="margin-left:auto">${actions}</span>
+			</div>`;
+		});
+		const waiting = data.activities.length
+			? ""
+			: `<div class="text-muted small">${
+					e.next_due
+						? __("Next step {0} on {1}", [esc(e.current_step || ""), frappe.datetime.str_to_user(e.next_due)])
+						: esc(e.current_step || "")
+			  }</div>`;
+		return `<div class="sa-up-next">
+			<div style="display:flex; gap:10px; align-items:center; margin-bottom:4px;">
+				<a href="/app/sequence/${encodeURIComponent(e.sequence)}" style="font-weight:600">${esc(e.sequence_title)}</a>
+				<span class="text-muted small sa-progress">${progress}</span>
+				<button class="btn btn-xs btn-link sa-disconnect" style="margin-left:auto">${__("Disconnect")}</button>
+			</div>
+			${activities.join("")}${waiting}</div>`;
+	},
+
+	bind(frm, body, data) {
+		const done = () => frm.reload_doc();
+		const call = (method, args) =>
+			frappe.call({ method: `sales_accelerator.api.${method}`, args, freeze: true }).then(done);
+		sales_accelerator.bind_activity_buttons(body, done);
+		body.find(".sa-email").on("click", function () {
+			new frappe.views.CommunicationComposer({
+				doc: frm.doc,
+				frm,
+				subject: __(frm.meta.name) + ": " + frm.docname,
+				recipients: frm.doc.email_id || frm.doc.contact_email || "",
+				email_template: $(this).data("template"),
+			});
+		});
+		body.find(".sa-disconnect").on("click", () => {
+			frappe.prompt(
+				{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
+				({ reason }) => call("disconnect", { doctype: frm.doctype, name: frm.docname, reason }),
+				__("Disconnect from sequence"),
+				__("Disconnect")
+			);
+		});
+		body.find(".sa-connect").on("click", () =>
+			sales_accelerator.connect_dialog(frm.doctype, [frm.docname], data.sequences, done)
+		);
+		body.find(".sa-create").on("click", () =>
+			sales_accelerator.new_sequence_from_template(null, frm.doctype)
+		);
+	},
+};
+
+// Complete (a call asks for its outcome), Skip and Snooze buttons of activities, anywhere.
+sales_accelerator.bind_activity_buttons = (container, after) => {
+	const call = (method, args) =>
+		frappe.call({ method: `sales_accelerator.api.${method}`, args, freeze: true }).then(after);
+	container.find(".sa-complete").on("click", function () {
+		const activity = $(this).data("name");
+		if ($(this).data("kind") !== "Phone Call") return call("complete_activity", { activity });
+		frappe.prompt(
+			{
+				fieldname: "outcome",
+				fieldtype: "Select",
+				label: __("Call Outcome"),
+				options: [
+					{ label: __("Answered"), value: "Answered" },
+					{ label: __("No Answer"), value: "No Answer" },
+					{ label: __("Left Voicemail"), value: "Left Voicemail" },
+					{ label: __("Wrong Number"), value: "Wrong Number" },
+				],
+				reqd: 1,
+			},
+			({ outcome }) => call("complete_activity", { activity, outcome }),
+			__("How did the call go?"),
+			__("Complete")
+		);
+	});
+	container.find(".sa-skip").on("click", function () {
+		call("skip_activity", { activity: $(this).data("name") });
+	});
+	container.find(".sa-snooze").on("click", function () {
+		const activity = $(this).data("name");
+		frappe.prompt(
+			{ fieldname: "until", fieldtype: "Datetime", label: __("Snooze Until"), reqd: 1 },
+			({ until }) => call("snooze_activity", { activity, until }),
+			__("Snooze"),
+			__("Snooze")
+		);
+	});
+};
+
+// The buttons of one open activity.
+sales_accelerator.activity_buttons = (a) =>
+	[
+		`<button class="btn btn-xs btn-primary sa-complete" data-name="${a.name}" data-kind="${frappe.utils.escape_html(
+			a.step_type
+		)}">${__("Complete")}</button>`,
+		`<button class="btn btn-xs btn-default sa-skip" data-name="${a.name}">${__("Skip")}</button>`,
+		`<button class="btn btn-xs btn-default sa-snooze" data-name="${a.name}">${__("Snooze")}</button>`,
+	].join(" ");
+
+// Pick an active sequence for the record type and connect the given records to it.
+sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
+	if (!sequences) {
+		sequences = await frappe.db.get_list("Sequence", {
+			filters: { status: "Active", record_type: doctype },
+			fields: ["name", "title"],
+			limit: 500,
+		});
+	}
+	if (!sequences.length) {
+		frappe.msgprint({
+			message: __("There is no active sequence for {0} yet.", [__(doctype)]),
+			primary_action: {
+				label: __("Create new sequence"),
+				action: () => sales_accelerator.new_sequence_from_template(null, doctype),
+			},
+		});
+		return;
+	}
+	const dialog = new frappe.ui.Dialog({
+		title: names.length > 1 ? __("Connect {0} records to a sequence", [names.length]) : __("Connect to a sequence"),
+		fields: [
+			{
+				fieldname: "sequence",
+				fieldtype: "Select",
+				label: __("Sequence"),
+				reqd: 1,
+				options: sequences.map((s) => ({ label: s.title, value: s.name })),
+			},
+		],
+		primary_action_label: __("Connect"),
+		primary_action({ sequence }) {
+			dialog.hide();
+			frappe
+				.call({
+					method: "sales_accelerator.api.connect",
+					args: { sequence, doctype, names },
+					freeze: names.length <= 100,
+				})
+				.then(({ message }) => {
+					if (message.job_id) {
+						frappe.show_alert(__("Connecting {0} records in the background", [names.length]));
+					} else {
+						frappe.show_alert({ message: __("Connected {0}", [message.enrollments.length]), indicator: "green" });
+					}
+					after && after(message);
+				});
+		},
+	});
+	dialog.show();
+};
+
+// "Connect to sequence" in the list views of the record types.
+sales_accelerator.add_list_connect = (doctype) => {
+	const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
+	const onload = settings.onload;
+	settings.onload = function (listview) {
+		onload && onload.apply(this, arguments);
+		listview.page.add_actions_menu_item(__("Connect to sequence"), () => {
+			const names = listview.get_checked_items(true);
+			if (!names.length) return frappe.msgprint(__("Select the records to connect first."));
+			sales_accelerator.connect_dialog(doctype, names, null, () => listview.refresh());
+		});
+	};
+};

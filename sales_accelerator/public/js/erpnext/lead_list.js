@@ -1,0 +1,1 @@
+sales_accelerator.add_list_connect("Lead");

@@ -1,0 +1,91 @@
+"""Data for the browser tests (tests/browser/), made and removed with `bench execute`.
+
+bench --site test_site execute sales_accelerator.tests.browser.setup   -> JSON of what it made
+bench --site test_site execute sales_accelerator.tests.browser.teardown
+"""
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+from frappe.utils.password import update_password
+
+PREFIX = "_Browser SA"
+SELLER = "sa.browser.seller@example.com"
+OTHER = "sa.browser.other@example.com"
+PASSWORD = "Browser#Seller1"
+
+
+def setup() -> dict:
+	from sales_accelerator.api import connect, create_sequence_from_template
+	from sales_accelerator.tests import make_user
+
+	teardown()
+	make_user(SELLER, "Sales User")
+	make_user(OTHER, "Sales User")
+	for user in (SELLER, OTHER):
+		update_password(user, PASSWORD)
+		frappe.db.set_value("User", user, "time_zone", None)
+	leads = []
+	for i in range(5):
+		lead = frappe.get_doc(
+			{"doctype": "Lead", "first_name": f"{PREFIX} {i}", "email_id": f"browser.lead{i}@example.com"}
+		).insert(ignore_permissions=True)
+		leads.append(lead.name)
+	# the other seller may read only the last lead: the first four are not theirs to act on
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": OTHER, "allow": "Lead", "for_value": leads[4]}
+	).insert(ignore_permissions=True)
+	frappe.set_user(SELLER)
+	sequence = create_sequence_from_template("High-volume outbound prospecting", f"{PREFIX} outbound")
+	frappe.get_doc("Sequence", sequence).activate()
+	# one lead already in the sequence, with its activity overdue since yesterday
+	connect(sequence, "Lead", [leads[3]])
+	frappe.set_user("Administrator")
+	frappe.db.set_value(
+		"Sequence Activity",
+		{"record_name": leads[3], "status": "Open"},
+		"due",
+		add_to_date(now_datetime(), days=-1),
+	)
+	frappe.db.commit()
+	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
+	return result
+
+
+def teardown():
+	sequences = frappe.get_all("Sequence", filters={"title": ["like", f"{PREFIX}%"]}, pluck="name")
+	leads = frappe.get_all("Lead", filters={"first_name": ["like", f"{PREFIX}%"]}, pluck="name")
+	for sequence in sequences:
+		frappe.db.delete("Sequence Activity", {"sequence": sequence})
+		frappe.db.delete("Sequence Enrollment", {"sequence": sequence})
+		frappe.db.delete("Sequence Step", {"parent": sequence})
+		frappe.db.delete("Sequence", {"name": sequence})
+	if leads:
+		for doctype, field in (
+			("ToDo", "reference_name"),
+			("Communication", "reference_name"),
+			("Comment", "reference_name"),
+		):
+			frappe.db.delete(doctype, {field: ["in", leads]})
+		frappe.db.delete("Lead", {"name": ["in", leads]})
+	frappe.db.delete("User Permission", {"user": ["in", [SELLER, OTHER]]})
+	frappe.db.commit()
+
+
+def advance(lead: str, days: float):
+	"""Let ``days`` pass for the lead's enrollment, then run the scheduler tick."""
+	from frappe.utils import add_to_date
+
+	from sales_accelerator.tasks import process_due_enrollments
+
+	enrollment = frappe.db.get_value("Sequence Enrollment", {"record_name": lead, "status": "Active"})
+	doc = frappe.get_doc("Sequence Enrollment", enrollment)
+	frappe.db.set_value(
+		"Sequence Enrollment",
+		enrollment,
+		{
+			"step_started": add_to_date(doc.step_started, days=-days),
+			"next_due": add_to_date(doc.next_due or now_datetime(), days=-days),
+		},
+	)
+	frappe.db.commit()
+	process_due_enrollments(inline=True)
