@@ -298,21 +298,29 @@ sales_accelerator.new_sequence_from_template = (template, record_type) => {
 
 // The "Up next" section on the stock Lead / Contact / Opportunity / Customer / Prospect forms.
 sales_accelerator.up_next = {
-	async render(frm) {
-		if (frm.__sa_up_next) {
-			frm.__sa_up_next.remove();
-			frm.__sa_up_next = null;
+	// a card above the form's tabs, so it shows whichever tab is open
+	card(frm) {
+		let card = frm.layout.wrapper.children(".sa-up-next-card");
+		if (!card.length) {
+			card = $(`<div class="sa-up-next-card form-section card-section" style="padding: var(--padding-md) var(--padding-lg);">
+				<div class="section-head" style="font-weight:600; margin-bottom:8px">${__("Up next")}</div>
+				<div class="sa-up-next-body"></div></div>`).prependTo(frm.layout.wrapper);
 		}
+		return card;
+	},
+
+	async render(frm) {
+		const card = sales_accelerator.up_next.card(frm);
+		card.toggle(!frm.is_new());
 		if (frm.is_new()) return;
+		const docname = frm.docname;
 		const { message } = await frappe.call({
 			method: "sales_accelerator.api.up_next",
-			args: { doctype: frm.doctype, name: frm.docname },
+			args: { doctype: frm.doctype, name: docname },
 		});
-		if (!message || frm.__sa_up_next) return;
-		const body = frm.dashboard.add_section(sales_accelerator.up_next.html(message), __("Up next"));
-		frm.__sa_up_next = body.parent();
+		if (!message || frm.docname !== docname) return; // the form moved on meanwhile
+		const body = card.find(".sa-up-next-body").html(sales_accelerator.up_next.html(message));
 		sales_accelerator.up_next.bind(frm, body, message);
-		frm.dashboard.show();
 	},
 
 	html(data) {
@@ -350,7 +358,7 @@ sales_accelerator.up_next = {
 			? ""
 			: `<div class="text-muted small">${
 					e.next_due
-						? __("Next step {0} on {1}", [esc(e.current_step || ""), frappe.datetime.str_to_user(e.next_due)])
+						? __("{0} until {1}", [esc(e.current_step || ""), frappe.datetime.str_to_user(e.next_due)])
 						: esc(e.current_step || "")
 			  }</div>`;
 		return `<div class="sa-up-next">

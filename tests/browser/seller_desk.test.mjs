@@ -1,0 +1,142 @@
+// Browser tests of the seller's desk: headless Chromium (Debian's) driven by playwright-core
+// against the bench's desk. Run by scripts/run-tests in the integration tier; needs
+//   SA_BASE_URL    the desk, e.g. http://127.0.0.1:8010
+//   SA_DATA        JSON made by `bench execute sales_accelerator.tests.browser.setup`
+//   SA_ADVANCE     a program that lets days pass for a lead: SA_ADVANCE <lead> <days>
+//   SA_ARTIFACTS   where to save screenshots
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.SA_BASE_URL;
+const DATA = JSON.parse(process.env.SA_DATA);
+const ARTIFACTS = process.env.SA_ARTIFACTS || "artifacts";
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+before(async () => {
+	browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+	});
+});
+after(async () => browser && (await browser.close()));
+
+async function login(user) {
+	const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+	const page = await context.newPage();
+	page.on("pageerror", (error) => console.log(`page error (${user}): ${error}`));
+	await page.goto(`${BASE}/login`);
+	await page.fill("#login_email", user);
+	await page.fill("#login_password", DATA.password);
+	await page.click(".btn-login");
+	await page.waitForURL(/\/app/, { timeout: 30000 });
+	return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: `${ARTIFACTS}/${name}.png` });
+const panel = (page) => page.locator(".sa-up-next");
+
+async function api(page, method, args) {
+	return page.evaluate(
+		async ([method, args]) => {
+			try {
+				return { message: (await frappe.call({ method, args })).message };
+			} catch (e) {
+				return { error: String(e && (e.exc_type || e.message || e)) };
+			}
+		},
+		[method, args]
+	);
+}
+
+test("a seller connects a lead, logs an unanswered call and sees the next activity", async () => {
+	const page = await login(DATA.seller);
+	const lead = DATA.leads[0];
+	await page.goto(`${BASE}/app/lead/${lead}`);
+	await panel(page).waitFor();
+	assert.match(await panel(page).innerText(), /No sequence is connected/);
+	await panel(page).locator(".sa-connect").click();
+	await page.locator(".modal.show select[data-fieldname='sequence']").selectOption(DATA.sequence);
+	await page.locator(".modal.show .btn-primary").click();
+	await panel(page).locator(".sa-activity", { hasText: "Research the lead" }).waitFor();
+	assert.match(await panel(page).innerText(), /outbound/);
+	await shot(page, "1-up-next-connected");
+
+	await panel(page).locator(".sa-complete").click(); // the LinkedIn research
+	await panel(page).locator(".sa-activity", { hasText: "Introductory call" }).waitFor();
+	await panel(page).locator(".sa-complete").click(); // the call: asks for the outcome
+	await page.locator(".modal.show select[data-fieldname='outcome']").selectOption("No Answer");
+	await page.locator(".modal.show .btn-primary").click();
+	await panel(page).getByText("Wait", { exact: false }).waitFor();
+	assert.equal(await panel(page).locator(".sa-activity").count(), 0);
+	await shot(page, "2-up-next-waiting");
+
+	execFileSync(process.env.SA_ADVANCE, [lead, "3.1"]);
+	await page.reload();
+	await panel(page).locator(".sa-activity", { hasText: "Follow-up call" }).waitFor();
+	await shot(page, "3-up-next-next-call");
+	await page.context().close();
+});
+
+test("a seller connects three leads at once from the list view", async () => {
+	const page = await login(DATA.seller);
+	const leads = [DATA.leads[1], DATA.leads[2], DATA.leads[4]];
+	await page.goto(`${BASE}/app/lead?name=${encodeURIComponent(JSON.stringify(["in", leads]))}`);
+	for (const lead of leads) {
+		await page.locator(`.list-row-checkbox[data-name='${lead}']`).check();
+	}
+	await page.getByRole("button", { name: "Actions" }).click();
+	await page.getByText("Connect to sequence").click();
+	await page.locator(".modal.show select[data-fieldname='sequence']").selectOption(DATA.sequence);
+	await page.locator(".modal.show .btn-primary").click();
+	await page.getByText("Connected 3").waitFor();
+	await shot(page, "4-list-connected");
+	for (const lead of leads) {
+		const { message } = await api(page, "sales_accelerator.api.up_next", { doctype: "Lead", name: lead });
+		assert.equal(message.enrollment.sequence, DATA.sequence, lead);
+	}
+	await page.context().close();
+});
+
+test("the work queue lists my activities by due time, the overdue one in red", async () => {
+	const page = await login(DATA.seller);
+	await page.goto(`${BASE}/app/sequence-work-queue`);
+	await page.locator(".sa-queue-row").first().waitFor();
+	const rows = page.locator(".sa-queue-row");
+	assert.ok((await rows.count()) >= 4);
+	const first = rows.first();
+	assert.match(await first.getAttribute("class"), /sa-overdue/);
+	assert.match(await first.innerText(), /Overdue/);
+	const colour = await first.locator("td").first().evaluate((td) => getComputedStyle(td).color);
+	const [r, g, b] = colour.match(/\d+/g).map(Number);
+	assert.ok(r > 150 && g < 100 && b < 100, `overdue due time is red, got ${colour}`);
+	assert.doesNotMatch(await rows.nth(1).getAttribute("class"), /sa-overdue/);
+	await shot(page, "5-work-queue");
+	await page.context().close();
+});
+
+test("a seller who may not read a lead cannot act on its activities", async () => {
+	const seller = await login(DATA.seller);
+	const { message } = await api(seller, "sales_accelerator.api.up_next", { doctype: "Lead", name: DATA.leads[3] });
+	const activity = message.activities[0].name;
+	await seller.context().close();
+
+	const other = await login(DATA.other);
+	for (const [method, args] of [
+		["sales_accelerator.api.complete_activity", { activity, outcome: "Answered" }],
+		["sales_accelerator.api.skip_activity", { activity }],
+		["sales_accelerator.api.up_next", { doctype: "Lead", name: DATA.leads[3] }],
+	]) {
+		const result = await api(other, method, args);
+		assert.ok(result.error, `${method} must be refused`);
+	}
+	await other.goto(`${BASE}/app/lead/${DATA.leads[3]}`);
+	await other.getByText("Insufficient Permission", { exact: false }).or(other.getByText("Not permitted", { exact: false })).first().waitFor();
+	await shot(other, "6-other-seller-refused");
+	await other.goto(`${BASE}/app/sequence-work-queue`);
+	await other.getByText("Nothing to do", { exact: false }).waitFor();
+	await other.context().close();
+});
