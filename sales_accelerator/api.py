@@ -230,7 +230,8 @@ def snooze_activity(activity: str, until: str) -> None:
 	when = get_datetime(until)
 	if not when or when <= frappe.utils.now_datetime():
 		frappe.throw(_("{0} must be in the future.").format(frappe.bold(_("Snooze Until"))))
-	doc.db_set("due", when)
+	doc.due = when
+	doc.save(ignore_permissions=True)  # moves the reminder with the due time
 	if doc.reference_doctype == "ToDo":
 		frappe.db.set_value("ToDo", doc.reference_name, "date", when.date())
 	elif doc.reference_doctype == "Event":

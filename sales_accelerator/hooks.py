@@ -37,7 +37,12 @@ permission_query_conditions = {
 
 # Running sequences
 scheduler_events = {
-	"cron": {"* * * * *": ["sales_accelerator.tasks.process_due_enrollments"]},
+	"cron": {
+		"* * * * *": [
+			"sales_accelerator.tasks.process_due_enrollments",
+			"sales_accelerator.tasks.send_activity_reminders",
+		]
+	},
 }
 
 doc_events = {

@@ -4,6 +4,7 @@ Each entry point stays thin: it picks the due rows and enqueues RQ jobs; the eng
 """
 
 import frappe
+from frappe import _
 from frappe.utils import add_to_date, cstr, now_datetime
 
 from sales_accelerator.sequences.enrollment import (
@@ -103,3 +104,38 @@ def process_batch(names: list[str], token: str, commit: bool = True):
 			)
 		if commit:
 			frappe.db.commit()
+
+
+def send_activity_reminders(limit: int = 1000) -> int:
+	"""Remind sellers of their open activities whose reminder time has come (every minute)."""
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+	from frappe.utils import format_datetime
+
+	due = frappe.get_all(
+		"Sequence Activity",
+		filters={"status": "Open", "reminded": 0, "remind_at": ["<=", now_datetime()]},
+		fields=["name", "subject", "due", "assigned_to", "record_type", "record_name"],
+		order_by="remind_at asc",
+		limit=limit,
+	)
+	for activity in due:
+		try:
+			if activity.assigned_to:
+				enqueue_create_notification(
+					activity.assigned_to,
+					{
+						"type": "Alert",
+						"document_type": "Sequence Activity",
+						"document_name": activity.name,
+						"subject": _("Reminder: {0} for {1} {2} is due {3}").format(
+							frappe.bold(activity.subject),
+							_(activity.record_type),
+							frappe.bold(activity.record_name),
+							format_datetime(activity.due),
+						),
+					},
+				)
+			frappe.db.set_value("Sequence Activity", activity.name, "reminded", 1, update_modified=False)
+		except Exception:
+			frappe.log_error(title=f"Reminder of Sequence Activity {activity.name} failed")
+	return len(due)

@@ -16,6 +16,7 @@ from frappe.utils.data import escape_html
 from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
 from sales_accelerator.engine import runner
 from sales_accelerator.engine import sequence as seq
+from sales_accelerator.engine.reminders import remind_at
 
 ENROLLMENT = "Sequence Enrollment"
 ACTIVITY = "Sequence Activity"
@@ -241,10 +242,15 @@ def activity_key(doc, step, attempt: int = 1) -> str:
 
 def new_activity(doc, step, now, **values):
 	"""Insert the step's Sequence Activity; None if another run already made it (exactly once)."""
+	values = {"due": now, **values}
+	for_seller = step["step_type"] in seq.ACTIVITY_TYPES and step["step_type"] != seq.AUTOMATED_EMAIL
+	reminder = reminder_for(doc.seller) if for_seller else None
 	activity = frappe.get_doc(
 		{
 			"doctype": ACTIVITY,
 			"activity_key": activity_key(doc, step),
+			"reminder": reminder,
+			"remind_at": remind_at(values["due"], reminder),
 			"enrollment": doc.name,
 			"sequence": doc.sequence,
 			"step_id": step["step_id"],
@@ -256,7 +262,7 @@ def new_activity(doc, step, now, **values):
 			"record_name": doc.record_name,
 			"assigned_to": doc.seller,
 			"status": "Open",
-			**{"due": now, **values},
+			**values,
 		}
 	)
 	activity.flags.ignore_links = True  # every link was set from the enrollment, which checked them
@@ -309,7 +315,39 @@ def make_activity(doc, step, now) -> bool:
 			}
 		).insert(ignore_permissions=True, ignore_links=True)
 	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
+	notify_assignee(doc, activity)
 	return True
+
+
+def reminder_for(user: str) -> str | None:
+	"""The seller's own reminder choice, else the site's default."""
+	from sales_accelerator.setup.install import REMINDER_FIELD
+
+	return frappe.get_cached_value("User", user, REMINDER_FIELD) or frappe.db.get_single_value(
+		"Sales Accelerator Settings", "default_reminder"
+	)
+
+
+def notify_assignee(doc, activity):
+	"""Tell the seller a new activity is theirs, the Frappe way: a Notification Log, emailed when
+	their notification settings say so."""
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+
+	enqueue_create_notification(
+		doc.seller,
+		{
+			"type": "Assignment",
+			"document_type": ACTIVITY,
+			"document_name": activity.name,
+			"subject": _("New in sequence {0}: {1} for {2}").format(
+				frappe.bold(frappe.db.get_value("Sequence", doc.sequence, "title")),
+				frappe.bold(activity.subject),
+				frappe.bold(doc.record_title),
+			),
+			# whoever caused it: a seller who moved their own sequence on is not told what they just did
+			"from_user": frappe.session.user,
+		},
+	)
 
 
 def end_of_day(moment):

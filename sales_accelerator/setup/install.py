@@ -15,9 +15,15 @@ ROLES = ("Sequence Manager",)
 STATUS_FIELD = "sa_crm_status"
 
 
+REMINDER_FIELD = "sa_activity_reminder"
+
+
 def get_custom_fields() -> dict[str, list[dict]]:
-	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status."""
-	return {
+	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status, and each
+	seller's own reminder for sequence activities."""
+	from sales_accelerator.engine.reminders import select_options
+
+	fields = {
 		doctype: [
 			{
 				"fieldname": STATUS_FIELD,
@@ -34,6 +40,17 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		for doctype, insert_after in CUSTOMER_FACING_DOCTYPES.items()
 		if frappe.db.exists("DocType", doctype)
 	}
+	fields["User"] = [
+		{
+			"fieldname": REMINDER_FIELD,
+			"label": "Sequence Activity Reminder",
+			"fieldtype": "Select",
+			"options": select_options(),
+			"insert_after": "time_zone",
+			"description": "When to remind you of your sequence activities; empty uses the default of Sales Accelerator Settings.",
+		}
+	]
+	return fields
 
 
 def before_install():

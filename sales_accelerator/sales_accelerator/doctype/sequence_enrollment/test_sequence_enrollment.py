@@ -127,7 +127,9 @@ class TestOutboundSequence(SequenceRunTestCase):
 			complete_activity(self.open_activity(lead).name, "No Answer")
 		self.assertIsNone(self.open_activity(lead))
 		self.assertEqual(
-			frappe.db.get_value("Sequence Activity", {"record_name": lead, "step_id": "email_follow_up"}, "status"),
+			frappe.db.get_value(
+				"Sequence Activity", {"record_name": lead, "step_id": "email_follow_up"}, "status"
+			),
 			"Completed",
 		)
 		self.assertEqual(self.enrollment(lead).current_step, "wait_3d")
@@ -457,7 +459,7 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 			outputs = [worker.communicate(timeout=300)[0].decode() for worker in workers]
 			self.assertEqual([w.returncode for w in workers], [0, 0], outputs)
 			claimed = [int(out.strip().splitlines()[-1]) for out in outputs]
-			self.assertEqual(sum(claimed), count, outputs)
+			self.assertGreaterEqual(sum(claimed), count, outputs)  # the site may have other due work
 
 			per_enrollment = frappe.db.sql(
 				"""select enrollment, count(*) from `tabSequence Activity`
@@ -485,3 +487,93 @@ def cleanup_committed(sequence: str, leads: list[str]):
 	frappe.db.delete("Sequence", {"name": sequence})
 	frappe.db.delete("Lead", {"name": ["in", leads]})
 	frappe.db.commit()
+
+
+class TestRemindersAndNotifications(SequenceRunTestCase):
+	def connect_as_seller(self, label):
+		sequence = make_sequence(
+			steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call back"}]
+		)
+		sequence.activate()
+		lead = self.lead(label)
+		with self.set_user(SELLER):
+			connect(sequence.name, "Lead", [lead])
+		return frappe.get_doc("Sequence Activity", self.open_activity(lead).name)
+
+	def notifications(self, activity, kind):
+		return frappe.get_all(
+			"Notification Log",
+			filters={
+				"for_user": SELLER,
+				"document_type": "Sequence Activity",
+				"document_name": activity,
+				"type": kind,
+			},
+			pluck="subject",
+		)
+
+	def test_a_new_activity_notifies_its_seller_unless_they_caused_it(self):
+		sequence = make_sequence(
+			steps=[
+				{"step_id": "call", "step_type": "Phone Call", "subject": "First call"},
+				{"step_id": "wait", "step_type": "Wait", "wait_days": 1},
+				{"step_id": "call_2", "step_type": "Phone Call", "subject": "Second call"},
+			]
+		)
+		sequence.activate()
+		lead = self.lead("Notified")
+		start = now_datetime()
+		with self.freeze_time(start), self.set_user(SELLER):
+			connect(sequence.name, "Lead", [lead])
+			first = self.open_activity(lead).name
+			complete_activity(first)
+		self.assertEqual(self.notifications(first, "Assignment"), [])  # the seller did it themselves
+		self.at(start + datetime.timedelta(days=1, minutes=1))  # the scheduler opens the next one
+		second = self.open_activity(lead).name
+		subjects = self.notifications(second, "Assignment")
+		self.assertEqual(len(subjects), 1)
+		self.assertIn("Second call", subjects[0])
+
+	def test_reminders_follow_the_site_default_the_sellers_choice_and_the_activity(self):
+		frappe.db.set_single_value("Sales Accelerator Settings", "default_reminder", "15 minutes before")
+		activity = self.connect_as_seller("Default reminder")
+		self.assertEqual(activity.reminder, "15 minutes before")
+		self.assertEqual(
+			get_datetime(activity.remind_at), get_datetime(activity.due) - datetime.timedelta(minutes=15)
+		)
+
+		frappe.db.set_value("User", SELLER, "sa_activity_reminder", "1 hour before")
+		frappe.clear_document_cache("User", SELLER)
+		try:
+			activity = self.connect_as_seller("Own reminder")
+			self.assertEqual(activity.reminder, "1 hour before")
+		finally:
+			frappe.db.set_value("User", SELLER, "sa_activity_reminder", None)
+
+		activity.reminder = "At due time"
+		activity.save()
+		self.assertEqual(get_datetime(activity.remind_at), get_datetime(activity.due))
+
+	def test_a_reminder_is_sent_once_when_its_time_comes_and_moves_with_a_snooze(self):
+		from sales_accelerator.tasks import send_activity_reminders
+
+		frappe.db.set_single_value("Sales Accelerator Settings", "default_reminder", "30 minutes before")
+		activity = self.connect_as_seller("Reminded")
+		remind = get_datetime(activity.remind_at)
+		with self.freeze_time(remind - datetime.timedelta(minutes=1)):
+			send_activity_reminders()
+		self.assertEqual(self.notifications(activity.name, "Alert"), [])
+		with self.freeze_time(remind + datetime.timedelta(seconds=30)):
+			send_activity_reminders()
+			send_activity_reminders()
+		alerts = self.notifications(activity.name, "Alert")
+		self.assertEqual(len(alerts), 1)
+		self.assertIn("Reminder: <strong>Call back</strong>", alerts[0])
+
+		later = add_to_date(get_datetime(activity.due), days=1)
+		with self.set_user(SELLER):
+			snooze_activity(activity.name, str(later))
+		activity.reload()
+		self.assertEqual(
+			(get_datetime(activity.remind_at), activity.reminded), (later - datetime.timedelta(minutes=30), 0)
+		)
