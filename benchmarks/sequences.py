@@ -11,7 +11,6 @@ Prints, each measured here and now:
 Everything it creates is deleted at the end.
 """
 
-import json
 import statistics
 import subprocess
 import sys
@@ -158,15 +157,12 @@ def make_leads(label: str, count: int) -> list[str]:
 
 
 def make_enrollments(sequence, leads: list[str], seller: str, due: bool):
-	from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, step_dicts
+	from sales_accelerator.sequences.enrollment import snapshot_of
 
 	now = now_datetime()
 	started = add_to_date(now, minutes=-5)
 	next_due = add_to_date(now, minutes=-1) if due else add_to_date(now, days=30)
-	snapshot = json.dumps(
-		{"steps": step_dicts(sequence.steps), "settings": {f: sequence.get(f) for f in DEFINITION_FIELDS}},
-		default=str,
-	)
+	snapshot = snapshot_of(sequence)
 	fields = [
 		"name", "sequence", "record_type", "record_name", "record_title", "seller", "status", "current_step",
 		"current_step_label", "step_started", "next_due", "started_on", "steps_snapshot", "active_record_key",

@@ -294,24 +294,20 @@ def work_queue(
 		limit=min(int(limit), 2000),
 	)
 	now = frappe.utils.now_datetime()
-	titles = dict(
-		frappe.get_all(
-			"Sequence Enrollment",
-			filters={"name": ["in", list({r.enrollment for r in rows})]},
-			fields=["name", "record_title"],
-			as_list=True,
-		)
-	)
-	sequence_titles = dict(
-		frappe.get_all(
-			"Sequence",
-			filters={"name": ["in", list({r.sequence for r in rows})]},
-			fields=["name", "title"],
-			as_list=True,
-		)
-	)
+	titles = _titles("Sequence Enrollment", [r.enrollment for r in rows], "record_title")
+	sequence_titles = _titles("Sequence", [r.sequence for r in rows], "title")
 	for row in rows:
 		row["overdue"] = bool(row.due and row.due < now)
 		row["record_title"] = titles.get(row.enrollment)
 		row["sequence_title"] = sequence_titles.get(row.sequence)
 	return rows
+
+
+def _titles(doctype: str, names: list[str], field: str) -> dict:
+	if not names:
+		return {}
+	return dict(
+		frappe.get_all(
+			doctype, filters={"name": ["in", list(set(names))]}, fields=["name", field], as_list=True
+		)
+	)

@@ -22,7 +22,6 @@ ENROLLMENT = "Sequence Enrollment"
 ACTIVITY = "Sequence Activity"
 LEASE_MINUTES = 5
 RETRY_MINUTES = 5
-RUNNING = ("Active", "Paused")
 EMAIL_FIELDS = {
 	"Lead": "email_id",
 	"Contact": "email_id",
@@ -31,10 +30,6 @@ EMAIL_FIELDS = {
 	"Prospect": None,
 }
 LINKEDIN_FIELDS = ("linkedin", "linkedin_profile", "linkedin_url")
-
-
-class NotConnected(frappe.ValidationError):
-	pass
 
 
 # -- connecting ---------------------------------------------------------------------------------------
@@ -49,14 +44,7 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				frappe.bold(sequence.title), _(sequence.record_type), _(doctype)
 			)
 		)
-	snapshot = json.dumps(
-		{
-			"steps": step_dicts(sequence.steps),
-			"settings": {f: sequence.get(f) for f in DEFINITION_FIELDS},
-		},
-		default=str,
-	)
-	title_field = frappe.get_meta(doctype).get_title_field()
+	snapshot = snapshot_of(sequence)
 	seller = seller or frappe.session.user
 	now = now_datetime()
 	enrollments = []
@@ -78,10 +66,7 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				"sequence": sequence.name,
 				"record_type": doctype,
 				"record_name": name,
-				"record_title": (
-					frappe.db.get_value(doctype, name, title_field) if title_field != "name" else None
-				)
-				or name,
+				"record_title": record_title(doctype, name),
 				"current_step": sequence.steps[0].step_id,
 				"seller": seller,
 				"status": "Active",
@@ -97,6 +82,20 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 		process_enrollment(enrollment.name)
 		enrollments.append(enrollment.name)
 	return enrollments
+
+
+def snapshot_of(sequence) -> str:
+	"""The sequence as an enrollment keeps it: its steps and settings when the record was connected."""
+	return json.dumps(
+		{"steps": step_dicts(sequence.steps), "settings": {f: sequence.get(f) for f in DEFINITION_FIELDS}},
+		default=str,
+	)
+
+
+def record_title(doctype: str, name: str) -> str:
+	"""What people call the record: its title field's value, else its name."""
+	title_field = frappe.get_meta(doctype).get_title_field()
+	return (frappe.db.get_value(doctype, name, title_field) if title_field != "name" else None) or name
 
 
 def running_enrollment(doctype: str, name: str):

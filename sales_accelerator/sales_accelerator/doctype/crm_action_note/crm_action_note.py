@@ -12,6 +12,7 @@ from sales_accelerator.crm import get_crm_config
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.engine.variables import normalize_value
+from sales_accelerator.sequences.enrollment import record_title
 from sales_accelerator.setup.install import STATUS_FIELD
 
 
@@ -98,13 +99,7 @@ class CRMActionNote(Document):
 				),
 				frappe.PermissionError,
 			)
-		meta = frappe.get_meta(self.reference_doctype)
-		title_field = meta.get_title_field()
-		self.reference_title = (
-			frappe.db.get_value(self.reference_doctype, self.reference_name, title_field)
-			if title_field != "name"
-			else None
-		) or self.reference_name
+		self.reference_title = record_title(self.reference_doctype, self.reference_name)
 
 	def validate_assignee(self):
 		if not self.assignee:
