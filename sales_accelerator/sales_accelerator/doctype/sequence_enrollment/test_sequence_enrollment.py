@@ -396,13 +396,18 @@ class TestBulkConnect(SequenceRunTestCase):
 		self.assertNotIn("enrollments", result)
 		already = leads[0]
 		connect(sequence.name, "Lead", [already])  # one of them is connected meanwhile
-		outcome = connect_in_background(sequence.name, "Lead", leads, seller=SELLER, commit=False)
+		# a seller without notifications: sending their emails would commit the test's transaction
+		seller = make_user("sa.bulk.seller@example.com", "Sales User")
+		settings = frappe.get_doc("Notification Settings", seller)
+		settings.enabled = 0
+		settings.save(ignore_permissions=True)
+		outcome = connect_in_background(sequence.name, "Lead", leads, seller=seller, commit=False)
 		self.assertEqual(outcome["connected"], 100)
 		self.assertEqual(len(outcome["failed"]), 1)
 		self.assertIn(already, outcome["failed"][0])
 		self.assertEqual(
 			frappe.db.count(
-				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "assigned_to": SELLER}
+				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "assigned_to": seller}
 			),
 			100,
 		)
