@@ -1,7 +1,9 @@
 """A small demo data set: `bench --site SITE execute sales_accelerator.demo.load`.
 
 Adds two CRM Variables (Time zone, Expected close), four Leads and a dozen colour-coded CRM Action Notes,
-some assigned to the current user. Safe to run twice: what exists is left as it is.
+some assigned to the current user, and an active "Demo: outbound prospecting" sequence (from the
+High-volume outbound prospecting template) with two of the leads connected, so their Up next and
+the Work Queue have work in them. Safe to run twice: what exists is left as it is.
 """
 
 import frappe
@@ -101,5 +103,27 @@ def load():
 			}
 		).insert()
 		created += 1
+	connected = connect_demo_sequence(leads[:2])
 	frappe.db.commit()
-	print(f"Demo data ready: {len(leads)} leads, {created} new CRM Action Notes.")
+	print(
+		f"Demo data ready: {len(leads)} leads, {created} new CRM Action Notes, {connected} leads newly in a sequence."
+	)
+
+
+DEMO_SEQUENCE = "Demo: outbound prospecting"
+
+
+def connect_demo_sequence(leads: list[str]) -> int:
+	from sales_accelerator.api import create_sequence_from_template
+	from sales_accelerator.sequences.enrollment import connect, running_enrollment
+
+	sequence = frappe.db.get_value("Sequence", {"title": DEMO_SEQUENCE})
+	if not sequence:
+		sequence = create_sequence_from_template("High-volume outbound prospecting", DEMO_SEQUENCE)
+	doc = frappe.get_doc("Sequence", sequence)
+	if doc.status != "Active":
+		doc.activate()
+	waiting = [lead for lead in leads if not running_enrollment("Lead", lead)]
+	if waiting:
+		connect(sequence, "Lead", waiting)
+	return len(waiting)
