@@ -25,17 +25,17 @@ def process_due_enrollments(
 
 	Every minute (scheduler) the batches go to RQ, where any number of workers on any number of
 	machines run them; with ``inline`` (tests, benchmarks) they run here, and without ``commit``
-	(tests) each enrollment runs in a savepoint of the caller's transaction. A claim is an atomic
-	conditional UPDATE with a lease: no two ticks or workers ever hold the same enrollment, and the
-	claims of a worker that died expire so the next tick picks them up.
+	(tests) each enrollment runs in a savepoint of the caller's transaction. A claim is a lease
+	written to rows picked with SKIP LOCKED (see ``claim_batch``): no two ticks or workers ever hold
+	the same enrollment, and the claims of a worker that died expire so the next tick picks them up.
 	"""
 	claimed = 0
 	for _batch in range(max_batches):
-		names = claim_batch(batch_size, commit=commit)
-		if not names:
+		claim = claim_batch(batch_size, commit=commit)
+		if not claim:
 			break
-		claimed += len(names[1])
-		token, batch = names
+		token, batch = claim
+		claimed += len(batch)
 		if inline:
 			process_batch(batch, token, commit=commit)
 		else:

@@ -52,30 +52,29 @@ def on_communication(doc, method=None):
 
 
 def enrollments_for_communication(doc) -> list:
-	conditions = []
-	if doc.reference_doctype and doc.reference_name:
-		conditions.append({"record_type": doc.reference_doctype, "record_name": doc.reference_name})
-	found = []
-	for filters in conditions:
-		found += frappe.get_all(
+	"""Running enrollments of the record the email is linked to, else of records with its sender's
+	address."""
+	from frappe.utils import parse_addr
+
+	def running(record_type: str, names) -> list:
+		return frappe.get_all(
 			enrollment.ENROLLMENT,
-			filters={**filters, "status": "Active"},
+			filters={"record_type": record_type, "record_name": ["in", names], "status": "Active"},
 			fields=["name", "record_type", "record_name"],
 		)
-	if doc.sender and not found:
-		from frappe.utils import parse_addr
 
-		address = parse_addr(doc.sender)[1]
-		for record_type, field in enrollment.EMAIL_FIELDS.items():
-			if not field:
-				continue
-			names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20)
-			if names:
-				found += frappe.get_all(
-					enrollment.ENROLLMENT,
-					filters={"record_type": record_type, "record_name": ["in", names], "status": "Active"},
-					fields=["name", "record_type", "record_name"],
-				)
+	if doc.reference_doctype and doc.reference_name:
+		found = running(doc.reference_doctype, [doc.reference_name])
+		if found:
+			return found
+	if not doc.sender:
+		return []
+	address = parse_addr(doc.sender)[1]
+	found = []
+	for record_type, field in enrollment.EMAIL_FIELDS.items():
+		names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20) if field else []
+		if names:
+			found += running(record_type, names)
 	return found
 
 

@@ -10,7 +10,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cstr, get_datetime, get_system_timezone, now_datetime, strip_html
+from frappe.utils import cstr, get_datetime, get_system_timezone, now_datetime, strip_html
 from frappe.utils.data import escape_html
 
 from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
@@ -68,9 +68,9 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				"record_name": name,
 				"record_title": record_title(doctype, name),
 				"current_step": sequence.steps[0].step_id,
+				"current_step_label": step_label(sequence.steps[0]),
 				"seller": seller,
 				"status": "Active",
-				"current_step_label": _("Sequence starts here"),
 				"step_started": now,
 				"next_due": now,
 				"started_on": now,
@@ -82,6 +82,11 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 		process_enrollment(enrollment.name)
 		enrollments.append(enrollment.name)
 	return enrollments
+
+
+def step_label(step) -> str:
+	"""How the Up next panel names a step: its subject, else its condition, else its kind."""
+	return step.get("subject") or step.get("condition") or _(step.get("step_type"))
 
 
 def snapshot_of(sequence) -> str:
@@ -179,7 +184,7 @@ class Run:
 			return False
 		step = self.by_id[next_step]
 		self.doc.current_step = next_step
-		self.doc.current_step_label = step.get("subject") or step.get("condition") or _(step["step_type"])
+		self.doc.current_step_label = step_label(step)
 		self.doc.step_started = self.now
 		self.doc.next_due = self.now
 		return True
@@ -437,20 +442,6 @@ def update_record(doc, step, now) -> bool:
 def condition_state(doc, steps, step) -> tuple[bool, bool]:
 	"""(met, failed): whether the condition happened, and whether it is already known it will not
 	(a call logged with another outcome than Answered; an activity skipped, cancelled or failed)."""
-	met = condition_met(doc, steps, step)
-	if met or step.get("condition") not in ("Call Answered", "Activity Completed"):
-		return met, False
-	subject_id = runner.condition_subject(steps, step["step_id"])
-	subject = (
-		frappe.db.get_value(ACTIVITY, {"activity_key": activity_key(doc, {"step_id": subject_id})}, "status")
-		if subject_id
-		else None
-	)
-	finished = ("Completed", "Skipped", "Cancelled", "Failed")
-	return False, subject in finished
-
-
-def condition_met(doc, steps, step) -> bool:
 	subject_id = runner.condition_subject(steps, step["step_id"])
 	subject = (
 		frappe.db.get_value(
@@ -462,8 +453,15 @@ def condition_met(doc, steps, step) -> bool:
 		if subject_id
 		else None
 	)
+	met = condition_met(doc, step.get("condition"), subject)
+	if met or step.get("condition") not in ("Call Answered", "Activity Completed"):
+		return met, False
+	return False, bool(subject and subject.status in ("Completed", "Skipped", "Cancelled", "Failed"))
+
+
+def condition_met(doc, kind: str | None, subject) -> bool:
+	"""Whether the condition happened; ``subject`` is the activity it is about (or None)."""
 	since = subject.creation if subject else doc.step_started
-	kind = step.get("condition")
 	if kind == "Email Replied":
 		return replied_since(doc, since)
 	if kind == "Email Opened":

@@ -372,8 +372,7 @@ sales_accelerator.up_next = {
 
 	bind(frm, body, data) {
 		const done = () => frm.reload_doc();
-		const call = (method, args) =>
-			frappe.call({ method: `sales_accelerator.api.${method}`, args, freeze: true }).then(done);
+		const call = (method, args) => sales_accelerator.call_api(method, args).then(done);
 		sales_accelerator.bind_activity_buttons(body, done);
 		body.find(".sa-email").on("click", function () {
 			new frappe.views.CommunicationComposer({
@@ -401,10 +400,13 @@ sales_accelerator.up_next = {
 	},
 };
 
+// Call a method of sales_accelerator.api, freezing the screen while it runs.
+sales_accelerator.call_api = (method, args) =>
+	frappe.call({ method: `sales_accelerator.api.${method}`, args, freeze: true });
+
 // Complete (a call asks for its outcome), Skip and Snooze buttons of activities, anywhere.
 sales_accelerator.bind_activity_buttons = (container, after) => {
-	const call = (method, args) =>
-		frappe.call({ method: `sales_accelerator.api.${method}`, args, freeze: true }).then(after);
+	const call = (method, args) => sales_accelerator.call_api(method, args).then(after);
 	container.find(".sa-complete").on("click", function () {
 		const activity = $(this).data("name");
 		if ($(this).data("kind") !== "Phone Call") return call("complete_activity", { activity });
