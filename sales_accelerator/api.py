@@ -158,7 +158,9 @@ def up_next(doctype: str, name: str) -> dict:
 	doc = frappe.get_doc(enrollment.ENROLLMENT, running.name)
 	steps = json.loads(doc.steps_snapshot)["steps"]
 	done = frappe.db.count(
-		enrollment.ACTIVITY, {"enrollment": doc.name, "status": ["in", ["Completed", "Skipped"]]}
+		# steps the sequence has passed: a failed email or update is passed too (it goes on)
+		enrollment.ACTIVITY,
+		{"enrollment": doc.name, "status": ["in", ["Completed", "Skipped", "Failed"]]},
 	)
 	now = frappe.utils.now_datetime()
 	activities = frappe.get_all(

@@ -329,6 +329,7 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 		self.assertEqual(intro[0].status, "Failed")
 		self.assertIn("has no email address", intro[0].error)
 		self.assertEqual(self.open_activity(lead).step_id, "research")
+		self.assertEqual(up_next("Lead", lead)["enrollment"]["progress"], {"done": 1, "total": 7})
 
 	def test_an_email_that_finally_bounces_marks_its_activity_failed(self):
 		sequence = active_sequence_from_template("High-volume outbound prospecting", "_Test bounce")
