@@ -1,0 +1,282 @@
+import datetime as dt
+
+import pytest
+
+from sales_accelerator.engine import EngineError
+from sales_accelerator.engine import automation as auto
+
+LEAD_FIELDS = {
+	"lead_name": "Data",
+	"status": "Select",
+	"email_id": "Data",
+	"lead_owner": "Link",
+	"territory": "Link",
+	"notes": "Table",
+	"sa_score": "Int",
+	"contact_date": "Datetime",
+	"ends_on": "Date",
+}
+
+
+def rule(name, trigger, priority=0, stop=False, **values):
+	return {"name": name, "trigger": trigger, "priority": priority, "stop_further_rules": stop, **values}
+
+
+def everything(_rule):
+	return True
+
+
+# -- which rules run --------------------------------------------------------------------------------
+def test_events_fire_their_triggers():
+	assert auto.triggers_for("on_update", is_new=True) == (auto.ON_CREATE,)
+	assert auto.triggers_for("on_update", is_new=False) == (auto.ON_UPDATE, auto.ON_FIELD_CHANGE)
+	assert auto.triggers_for("on_update_after_submit", is_new=False) == (auto.ON_UPDATE, auto.ON_FIELD_CHANGE)
+	assert auto.triggers_for("on_submit", is_new=False) == (auto.ON_SUBMIT,)
+	assert auto.triggers_for("on_cancel", is_new=False) == (auto.ON_CANCEL,)
+	assert auto.triggers_for("validate", is_new=False) == ()
+
+
+def test_rules_run_by_priority_then_name():
+	rules = [rule("b", auto.ON_UPDATE, 1), rule("a", auto.ON_UPDATE, 1), rule("c", auto.ON_UPDATE, 5)]
+	chosen = auto.select_rules(rules, [auto.ON_UPDATE], {}, {}, everything)
+	assert [r["name"] for r in chosen] == ["c", "a", "b"]
+
+
+def test_stop_further_rules_stops_only_when_its_rule_matches():
+	rules = [
+		rule("first", auto.ON_UPDATE, 9, stop=True, skip=True),
+		rule("second", auto.ON_UPDATE, 5, stop=True),
+		rule("third", auto.ON_UPDATE, 1),
+	]
+	chosen = auto.select_rules(rules, [auto.ON_UPDATE], {}, {}, lambda r: not r.get("skip"))
+	assert [r["name"] for r in chosen] == ["second"]
+
+
+def test_other_triggers_and_failed_conditions_do_not_run():
+	rules = [rule("create", auto.ON_CREATE), rule("cond", auto.ON_UPDATE, cond=False)]
+	chosen = auto.select_rules(rules, [auto.ON_UPDATE], {}, {}, lambda r: r.get("cond", True))
+	assert chosen == []
+
+
+@pytest.mark.parametrize(
+	"from_value,to_value,before,after,expected",
+	[
+		(None, None, "Prospecting", "Proposal/Price Quote", True),
+		(None, "Proposal/Price Quote", "Prospecting", "Proposal/Price Quote", True),
+		(None, "Proposal/Price Quote", "Prospecting", "Negotiation/Review", False),
+		("Prospecting", "Proposal/Price Quote", "Qualification", "Proposal/Price Quote", False),
+		("Prospecting", None, "Prospecting", "Qualification", True),
+		(None, None, "Same", "Same", False),
+	],
+)
+def test_field_change_from_and_to(from_value, to_value, before, after, expected):
+	stage = rule(
+		"stage", auto.ON_FIELD_CHANGE, field_name="sales_stage", from_value=from_value, to_value=to_value
+	)
+	chosen = auto.select_rules(
+		[stage], [auto.ON_FIELD_CHANGE], {"sales_stage": before}, {"sales_stage": after}, everything
+	)
+	assert bool(chosen) is expected
+
+
+def test_field_change_compares_values_as_read():
+	stage = rule("prob", auto.ON_FIELD_CHANGE, field_name="probability", to_value="50")
+	assert auto.field_changed(stage, {"probability": 20.0}, {"probability": 50.0})
+	assert not auto.field_changed(stage, {"probability": 50}, {"probability": "50.0"})
+	assert not auto.field_changed(stage, None, {"probability": 50}), "a new record has no change"
+
+
+def test_loop_guard_refuses_the_same_rule_on_the_same_record_and_deep_chains():
+	stack = [("A", "Lead", "L1")]
+	assert auto.loop_refusal(stack, "A", "Lead", "L1") == "loop"
+	assert auto.loop_refusal(stack, "A", "Lead", "L2") is None
+	assert auto.loop_refusal(stack, "B", "Lead", "L1") is None
+	deep = [("A", "Lead", "L1"), ("B", "Lead", "L1"), ("C", "Lead", "L1")]
+	assert auto.loop_refusal(deep, "D", "Lead", "L1") == "depth"
+
+
+# -- validation -------------------------------------------------------------------------------------
+def test_filters_accept_frappe_syntax():
+	assert auto.parse_filters('[["Lead", "status", "=", "Open"]]', LEAD_FIELDS) == [["status", "=", "Open"]]
+	assert auto.parse_filters({"status": "Open", "territory": ["in", ["A"]]}, LEAD_FIELDS) == [
+		["status", "=", "Open"],
+		["territory", "in", ["A"]],
+	]
+	assert auto.parse_filters("", LEAD_FIELDS) == []
+
+
+@pytest.mark.parametrize(
+	"filters,message",
+	[
+		("[[", "not valid JSON"),
+		('[["status", "equals", "Open"]]', "not an operator"),
+		('[["colour", "=", "red"]]', "no such field"),
+		('[["status"]]', r"must be \[field, operator, value\]"),
+		('"Open"', "must be a list or an object"),
+	],
+)
+def test_bad_filters_are_refused_with_the_field(filters, message):
+	with pytest.raises(EngineError, match=message):
+		auto.parse_filters(filters, LEAD_FIELDS)
+
+
+def valid(trigger=auto.ON_CREATE, actions=None, **values):
+	return {
+		"trigger": trigger,
+		"actions": actions if actions is not None else [{"idx": 1, "action_type": "Create Task", "subject": "Call"}],
+		**values,
+	}
+
+
+@pytest.mark.parametrize(
+	"values,message",
+	[
+		({"trigger": "Whenever"}, "Trigger Whenever is not one of"),
+		({"trigger": auto.ON_FIELD_CHANGE}, "Field is required"),
+		({"trigger": auto.ON_FIELD_CHANGE, "field_name": "colour"}, "no field colour"),
+		({"trigger": auto.ON_SUBMIT}, "cannot be submitted"),
+		({"trigger": auto.SCHEDULED}, "Frequency is required"),
+		({"trigger": auto.SCHEDULED, "frequency": "Once"}, "Run At is required"),
+		({"trigger": auto.SCHEDULED, "frequency": "Weekly"}, "Day of Week is required"),
+		({"trigger": auto.SCHEDULED, "frequency": "Monthly", "day_of_month": 32}, "between 1 and 31"),
+		({"trigger": auto.DAYS_AFTER, "date_field": "lead_name", "days": 2}, "not a date field"),
+		({"trigger": auto.DAYS_BEFORE, "date_field": "ends_on"}, "Days must be 0 or more"),
+		({"trigger": auto.INACTIVE, "days": 0}, "Days must be 1 or more"),
+		({"actions": []}, "at least one action"),
+	],
+)
+def test_rules_that_cannot_work_are_refused(values, message):
+	with pytest.raises(EngineError, match=message):
+		auto.validate_rule(valid(**values), LEAD_FIELDS, submittable=False)
+
+
+@pytest.mark.parametrize(
+	"action,message",
+	[
+		({"action_type": "Dance"}, "#3: Dance is not an action type"),
+		({"action_type": "Create Task"}, r"#3 \(Create Task\): Subject is required"),
+		({"action_type": "Update Field", "field_to_set": "colour"}, "no field colour"),
+		({"action_type": "Update Field", "field_to_set": "notes"}, "cannot be set by a rule"),
+		({"action_type": "Change Score", "field_to_set": "status", "value": "+5"}, "not a number field"),
+		({"action_type": "Change Score", "field_to_set": "sa_score", "value": "lots"}, "lots is not a number"),
+		({"action_type": "Notify"}, "choose who receives it"),
+		({"action_type": "Send Email", "recipient": auto.RECORD_OWNER}, "Email Template is required"),
+		({"action_type": "Notify", "recipient_field": "boss"}, "no field boss"),
+		({"action_type": "Webhook", "webhook_url": "ftp://example.com/x"}, "not an http or https address"),
+		(
+			{"action_type": "Webhook", "webhook_url": "https://example.com", "webhook_body": "{oops"},
+			"body is not valid JSON",
+		),
+		({"action_type": "Assign"}, "choose Assign To or an Assignment Rule"),
+		({"action_type": "Connect Sequence"}, "Sequence is required"),
+		({"action_type": "Create Task", "subject": "x", "due_in_days": -1}, "cannot be negative"),
+	],
+)
+def test_actions_that_cannot_work_are_refused_naming_the_row(action, message):
+	with pytest.raises(EngineError, match=message):
+		auto.validate_rule(valid(actions=[{"idx": 3, **action}]), LEAD_FIELDS, submittable=False)
+
+
+def test_a_working_rule_is_accepted_and_returns_its_filters():
+	filters = auto.validate_rule(
+		valid(
+			trigger=auto.DAYS_AFTER,
+			date_field="ends_on",
+			days=3,
+			filters='{"status": "Open"}',
+			actions=[
+				{"idx": 1, "action_type": "Update Field", "field_to_set": "status", "value": "Contacted"},
+				{"idx": 2, "action_type": "Notify", "recipient": auto.OWNERS_MANAGER},
+				{"idx": 3, "action_type": "Webhook", "webhook_url": "https://x.example", "webhook_body": "{{ doc.name }}"},
+			],
+		),
+		LEAD_FIELDS,
+		submittable=False,
+	)
+	assert filters == [["status", "=", "Open"]]
+
+
+def test_score_changes():
+	assert auto.score_change(10, "+5") == 15
+	assert auto.score_change(10, "-15") == -5
+	assert auto.score_change(10, "=50") == 50
+	assert auto.score_change(None, "2.5") == 2.5
+
+
+def test_assignee_from_a_field_or_a_user():
+	users = {"a@x.com", "b@x.com"}
+	doc = {"lead_owner": "a@x.com", "owner": "b@x.com", "territory": "North"}
+	assert auto.assignee_from("lead_owner", doc, users.__contains__) == "a@x.com"
+	assert auto.assignee_from("owner", doc, users.__contains__) == "b@x.com"
+	assert auto.assignee_from("b@x.com", doc, users.__contains__) == "b@x.com"
+	assert auto.assignee_from("territory", doc, users.__contains__) is None
+	assert auto.assignee_from("nobody@x.com", doc, users.__contains__) is None
+	assert auto.due_on(dt.date(2026, 11, 30), 3) == dt.date(2026, 12, 3)
+
+
+# -- schedules --------------------------------------------------------------------------------------
+NOW = dt.datetime(2026, 11, 23, 10, 30)  # Monday
+
+
+@pytest.mark.parametrize(
+	"values,expected",
+	[
+		({"frequency": "Hourly", "time_of_day": "00:15:00"}, dt.datetime(2026, 11, 23, 11, 15)),
+		({"frequency": "Hourly", "time_of_day": "00:45:00"}, dt.datetime(2026, 11, 23, 10, 45)),
+		({"frequency": "Daily", "time_of_day": "09:00:00"}, dt.datetime(2026, 11, 24, 9, 0)),
+		({"frequency": "Daily", "time_of_day": dt.timedelta(hours=11)}, dt.datetime(2026, 11, 23, 11, 0)),
+		({"frequency": "Weekly", "day_of_week": "Monday", "time_of_day": "08:00"}, dt.datetime(2026, 11, 30, 8)),
+		({"frequency": "Weekly", "day_of_week": "Friday", "time_of_day": "08:00"}, dt.datetime(2026, 11, 27, 8)),
+		({"frequency": "Monthly", "day_of_month": 31, "time_of_day": "07:00"}, dt.datetime(2026, 11, 30, 7)),
+		({"frequency": "Monthly", "day_of_month": 5, "time_of_day": "07:00"}, dt.datetime(2026, 12, 5, 7)),
+		({"frequency": "Once", "run_at": dt.datetime(2026, 12, 1, 12)}, dt.datetime(2026, 12, 1, 12)),
+		({"frequency": "Once", "run_at": dt.datetime(2026, 11, 1, 12)}, None),
+	],
+)
+def test_next_run_of_a_schedule(values, expected):
+	assert auto.next_run({"trigger": auto.SCHEDULED, **values}, NOW) == expected
+
+
+def test_date_rules_run_daily_at_their_time():
+	assert auto.next_run({"trigger": auto.DAYS_AFTER, "time_of_day": "06:00"}, NOW) == dt.datetime(2026, 11, 24, 6)
+	assert auto.next_run({"trigger": auto.INACTIVE}, NOW) == dt.datetime(2026, 11, 24, 9)
+
+
+def test_days_after_and_before_windows_catch_up_without_repeating():
+	today = NOW.date()
+	assert auto.date_window(auto.DAYS_AFTER, 3, None, NOW) == (today - dt.timedelta(3), today - dt.timedelta(3))
+	assert auto.date_window(auto.DAYS_BEFORE, 7, None, NOW) == (today + dt.timedelta(7), today + dt.timedelta(7))
+	# the scheduler was down for two days: the missed days are acted on, yesterday's run is not redone
+	last = NOW - dt.timedelta(days=3)
+	assert auto.date_window(auto.DAYS_AFTER, 3, last, NOW) == (today - dt.timedelta(5), today - dt.timedelta(3))
+	# a second run the same day acts on nothing new
+	start, end = auto.date_window(auto.DAYS_AFTER, 0, NOW - dt.timedelta(hours=1), NOW)
+	assert (start, end) == (today, today)
+
+
+def test_inactivity_window_follows_the_last_run():
+	since, until = auto.date_window(auto.INACTIVE, 14, NOW - dt.timedelta(days=1), NOW)
+	assert until == NOW - dt.timedelta(days=14)
+	assert since == NOW - dt.timedelta(days=15)
+
+
+# -- webhooks ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+	"address",
+	["127.0.0.1", "10.1.2.3", "192.168.0.5", "172.16.9.9", "169.254.169.254", "::1", "fe80::1", "0.0.0.0", "::ffff:127.0.0.1"],
+)
+def test_webhooks_refuse_private_loopback_and_link_local(address):
+	reason = auto.address_refusal("hooks.example", [address], [])
+	assert reason and "private, loopback or link-local" in reason
+
+
+def test_webhooks_allow_public_addresses_and_the_admins_allow_list():
+	assert auto.address_refusal("hooks.example", ["93.184.216.34"], []) is None
+	assert auto.address_refusal("crm.internal", ["10.1.2.3"], ["10.0.0.0/8"]) is None
+	assert auto.address_refusal("crm.internal", ["10.1.2.3"], ["crm.internal"]) is None
+	assert auto.address_refusal("crm.internal", ["10.1.2.3", "127.0.0.1"], ["10.0.0.0/8"]) is not None
+	assert auto.address_refusal("nowhere.example", [], []) == "nowhere.example does not resolve to an address"
+
+
+def test_webhook_retries_back_off_then_give_up():
+	assert [auto.retry_delay(n) for n in (1, 2, 3)] == [60, 120, None]
