@@ -123,7 +123,9 @@ def test_bad_filters_are_refused_with_the_field(filters, message):
 def valid(trigger=auto.ON_CREATE, actions=None, **values):
 	return {
 		"trigger": trigger,
-		"actions": actions if actions is not None else [{"idx": 1, "action_type": "Create Task", "subject": "Call"}],
+		"actions": actions
+		if actions is not None
+		else [{"idx": 1, "action_type": "Create Task", "subject": "Call"}],
 		**values,
 	}
 
@@ -158,7 +160,10 @@ def test_rules_that_cannot_work_are_refused(values, message):
 		({"action_type": "Update Field", "field_to_set": "colour"}, "no field colour"),
 		({"action_type": "Update Field", "field_to_set": "notes"}, "cannot be set by a rule"),
 		({"action_type": "Change Score", "field_to_set": "status", "value": "+5"}, "not a number field"),
-		({"action_type": "Change Score", "field_to_set": "sa_score", "value": "lots"}, "lots is not a number"),
+		(
+			{"action_type": "Change Score", "field_to_set": "sa_score", "value": "lots"},
+			"lots is not a number",
+		),
 		({"action_type": "Notify"}, "choose who receives it"),
 		({"action_type": "Send Email", "recipient": auto.RECORD_OWNER}, "Email Template is required"),
 		({"action_type": "Notify", "recipient_field": "boss"}, "no field boss"),
@@ -187,7 +192,12 @@ def test_a_working_rule_is_accepted_and_returns_its_filters():
 			actions=[
 				{"idx": 1, "action_type": "Update Field", "field_to_set": "status", "value": "Contacted"},
 				{"idx": 2, "action_type": "Notify", "recipient": auto.OWNERS_MANAGER},
-				{"idx": 3, "action_type": "Webhook", "webhook_url": "https://x.example", "webhook_body": "{{ doc.name }}"},
+				{
+					"idx": 3,
+					"action_type": "Webhook",
+					"webhook_url": "https://x.example",
+					"webhook_body": "{{ doc.name }}",
+				},
 			],
 		),
 		LEAD_FIELDS,
@@ -225,8 +235,14 @@ NOW = dt.datetime(2026, 11, 23, 10, 30)  # Monday
 		({"frequency": "Hourly", "time_of_day": "00:45:00"}, dt.datetime(2026, 11, 23, 10, 45)),
 		({"frequency": "Daily", "time_of_day": "09:00:00"}, dt.datetime(2026, 11, 24, 9, 0)),
 		({"frequency": "Daily", "time_of_day": dt.timedelta(hours=11)}, dt.datetime(2026, 11, 23, 11, 0)),
-		({"frequency": "Weekly", "day_of_week": "Monday", "time_of_day": "08:00"}, dt.datetime(2026, 11, 30, 8)),
-		({"frequency": "Weekly", "day_of_week": "Friday", "time_of_day": "08:00"}, dt.datetime(2026, 11, 27, 8)),
+		(
+			{"frequency": "Weekly", "day_of_week": "Monday", "time_of_day": "08:00"},
+			dt.datetime(2026, 11, 30, 8),
+		),
+		(
+			{"frequency": "Weekly", "day_of_week": "Friday", "time_of_day": "08:00"},
+			dt.datetime(2026, 11, 27, 8),
+		),
 		({"frequency": "Monthly", "day_of_month": 31, "time_of_day": "07:00"}, dt.datetime(2026, 11, 30, 7)),
 		({"frequency": "Monthly", "day_of_month": 5, "time_of_day": "07:00"}, dt.datetime(2026, 12, 5, 7)),
 		({"frequency": "Once", "run_at": dt.datetime(2026, 12, 1, 12)}, dt.datetime(2026, 12, 1, 12)),
@@ -238,17 +254,28 @@ def test_next_run_of_a_schedule(values, expected):
 
 
 def test_date_rules_run_daily_at_their_time():
-	assert auto.next_run({"trigger": auto.DAYS_AFTER, "time_of_day": "06:00"}, NOW) == dt.datetime(2026, 11, 24, 6)
+	assert auto.next_run({"trigger": auto.DAYS_AFTER, "time_of_day": "06:00"}, NOW) == dt.datetime(
+		2026, 11, 24, 6
+	)
 	assert auto.next_run({"trigger": auto.INACTIVE}, NOW) == dt.datetime(2026, 11, 24, 9)
 
 
 def test_days_after_and_before_windows_catch_up_without_repeating():
 	today = NOW.date()
-	assert auto.date_window(auto.DAYS_AFTER, 3, None, NOW) == (today - dt.timedelta(3), today - dt.timedelta(3))
-	assert auto.date_window(auto.DAYS_BEFORE, 7, None, NOW) == (today + dt.timedelta(7), today + dt.timedelta(7))
+	assert auto.date_window(auto.DAYS_AFTER, 3, None, NOW) == (
+		today - dt.timedelta(3),
+		today - dt.timedelta(3),
+	)
+	assert auto.date_window(auto.DAYS_BEFORE, 7, None, NOW) == (
+		today + dt.timedelta(7),
+		today + dt.timedelta(7),
+	)
 	# the scheduler was down for two days: the missed days are acted on, yesterday's run is not redone
 	last = NOW - dt.timedelta(days=3)
-	assert auto.date_window(auto.DAYS_AFTER, 3, last, NOW) == (today - dt.timedelta(5), today - dt.timedelta(3))
+	assert auto.date_window(auto.DAYS_AFTER, 3, last, NOW) == (
+		today - dt.timedelta(5),
+		today - dt.timedelta(3),
+	)
 	# a second run the same day acts on nothing new
 	start, end = auto.date_window(auto.DAYS_AFTER, 0, NOW - dt.timedelta(hours=1), NOW)
 	assert (start, end) == (today, today)
@@ -263,7 +290,17 @@ def test_inactivity_window_follows_the_last_run():
 # -- webhooks ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
 	"address",
-	["127.0.0.1", "10.1.2.3", "192.168.0.5", "172.16.9.9", "169.254.169.254", "::1", "fe80::1", "0.0.0.0", "::ffff:127.0.0.1"],
+	[
+		"127.0.0.1",
+		"10.1.2.3",
+		"192.168.0.5",
+		"172.16.9.9",
+		"169.254.169.254",
+		"::1",
+		"fe80::1",
+		"0.0.0.0",
+		"::ffff:127.0.0.1",
+	],
 )
 def test_webhooks_refuse_private_loopback_and_link_local(address):
 	reason = auto.address_refusal("hooks.example", [address], [])

@@ -228,7 +228,9 @@ def validate_rule(rule: dict, fields: dict[str, str], submittable: bool) -> list
 	if trigger == SCHEDULED:
 		frequency = rule.get("frequency")
 		if frequency not in FREQUENCIES:
-			raise EngineError("Frequency is required for a scheduled rule: one of {0}", ", ".join(FREQUENCIES))
+			raise EngineError(
+				"Frequency is required for a scheduled rule: one of {0}", ", ".join(FREQUENCIES)
+			)
 		if frequency == "Once" and not rule.get("run_at"):
 			raise EngineError("Run At is required for a rule that runs once")
 		if frequency == "Weekly" and rule.get("day_of_week") not in WEEKDAYS:
@@ -293,7 +295,9 @@ def validate_action(row: dict, fields: dict[str, str]):
 				try:
 					json.loads(template)
 				except ValueError as e:
-					raise EngineError("Action {0} (Webhook): the body is not valid JSON: {1}", label, str(e)) from None
+					raise EngineError(
+						"Action {0} (Webhook): the body is not valid JSON: {1}", label, str(e)
+					) from None
 	if kind == ASSIGN and not (row.get("assign_to") or row.get("assignment_rule")):
 		raise EngineError("Action {0} (Assign): choose Assign To or an Assignment Rule", label)
 	if kind == CONNECT_SEQUENCE:
@@ -311,7 +315,9 @@ def score_change(current, change, label: str = "") -> float | int:
 	try:
 		amount = float(text.lstrip("="))
 	except ValueError:
-		raise EngineError("Action {0} (Change Score): {1} is not a number, e.g. +10 or -5", label, change) from None
+		raise EngineError(
+			"Action {0} (Change Score): {1} is not a number, e.g. +10 or -5", label, change
+		) from None
 	result = amount if absolute else float(current or 0) + amount
 	return int(result) if result == int(result) else result
 
