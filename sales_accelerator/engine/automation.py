@@ -344,7 +344,7 @@ def _time_of(rule: dict) -> time:
 		value = (datetime.min + value).time()
 	if isinstance(value, str) and value:
 		parts = [int(float(part)) for part in value.split(":")]
-		value = time(*(parts + [0, 0])[:3])
+		value = time(*[*parts, 0, 0][:3])
 	return value or DEFAULT_TIME
 
 
