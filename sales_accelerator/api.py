@@ -313,3 +313,12 @@ def _titles(doctype: str, names: list[str], field: str) -> dict:
 			doctype, filters={"name": ["in", list(set(names))]}, fields=["name", field], as_list=True
 		)
 	)
+
+
+@frappe.whitelist(methods=["POST"])
+def decide_approval(approval: str, decision: str, remark: str | None = None) -> dict:
+	"""Approve or reject an Automation Approval (its approver, or a System Manager). Approving runs the
+	rule's remaining actions. Returns the new status and the log of that run, if any."""
+	from sales_accelerator.automation.approvals import decide
+
+	return decide(approval, decision, remark)

@@ -28,24 +28,31 @@ has_permission = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_has_permission",
 	"Sequence Enrollment": "sales_accelerator.permissions.sequence_record_has_permission",
 	"Sequence Activity": "sales_accelerator.permissions.sequence_record_has_permission",
+	"Automation Approval": "sales_accelerator.permissions.automation_approval_has_permission",
 }
 permission_query_conditions = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions",
 	"Sequence Enrollment": "sales_accelerator.permissions.sequence_enrollment_query_conditions",
 	"Sequence Activity": "sales_accelerator.permissions.sequence_activity_query_conditions",
+	"Automation Approval": "sales_accelerator.permissions.automation_approval_query_conditions",
 }
 
-# Running sequences
+# Running sequences; time-based automation rules and webhook retries
 scheduler_events = {
 	"cron": {
 		"* * * * *": [
 			"sales_accelerator.tasks.process_due_enrollments",
 			"sales_accelerator.tasks.send_activity_reminders",
+			"sales_accelerator.tasks.run_automation_rules",
 		]
 	},
 }
 
+# Automation Rules: one entry point per event, for every DocType (one cache read when it has no rule)
+_RULE_EVENTS = ("on_update", "on_update_after_submit", "on_submit", "on_cancel")
+
 doc_events = {
+	"*": {event: "sales_accelerator.automation.rules.on_document_event" for event in _RULE_EVENTS},
 	**{
 		doctype: {
 			"on_update": "sales_accelerator.integrations.records.on_record_update",

@@ -17,6 +17,21 @@ def sequence_record_has_permission(doc, ptype=None, user=None, debug=False) -> b
 	return _can_read_record(doc.record_type, doc.record_name, user)
 
 
+def automation_approval_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""An approval request is the approver's; managers of automation see them all."""
+	user = user or frappe.session.user
+	if set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES):
+		return True
+	return doc.approver == user
+
+
+def automation_approval_query_conditions(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES):
+		return ""
+	return f"`tabAutomation Approval`.approver = {frappe.db.escape(user)}"
+
+
 def _can_read_record(doctype: str | None, name: str | None, user: str | None) -> bool:
 	if not (doctype and name):
 		return True  # a new, empty document; the record is checked when it is set

@@ -139,3 +139,12 @@ def send_activity_reminders(limit: int = 1000) -> int:
 		except Exception:
 			frappe.log_error(title=f"Reminder of Sequence Activity {activity.name} failed")
 	return len(due)
+
+
+def run_automation_rules() -> dict:
+	"""Every minute: time-based Automation Rules that are due (split into RQ jobs), webhook retries."""
+	from sales_accelerator.automation import schedule, webhooks
+
+	queued = schedule.run_due_rules()
+	webhooks.retry_due()
+	return queued

@@ -317,3 +317,23 @@ def test_webhooks_allow_public_addresses_and_the_admins_allow_list():
 
 def test_webhook_retries_back_off_then_give_up():
 	assert [auto.retry_delay(n) for n in (1, 2, 3)] == [60, 120, None]
+
+
+def test_record_owner_is_the_seller_who_looks_after_it_else_its_creator():
+	assert auto.record_owner({"owner": "admin@x.com", "lead_owner": "seller@x.com"}) == "seller@x.com"
+	assert auto.record_owner({"owner": "admin@x.com", "account_manager": "am@x.com"}) == "am@x.com"
+	assert auto.record_owner({"owner": "admin@x.com", "lead_owner": None}) == "admin@x.com"
+
+
+@pytest.mark.parametrize(
+	"outcomes,status",
+	[
+		(["Done", "Queued", "Skipped"], "Success"),
+		(["Done", "Failed"], "Partly Failed"),
+		(["Failed", "Failed"], "Failed"),
+		(["Done", "Waiting for Approval"], "Waiting for Approval"),
+		([], "Success"),
+	],
+)
+def test_a_runs_status_follows_its_actions(outcomes, status):
+	assert auto.log_status(outcomes) == status

@@ -166,6 +166,16 @@ def select_rules(
 	return chosen
 
 
+def log_status(outcomes: Iterable[str]) -> str:
+	"""A run's status from its actions' outcomes."""
+	outcomes = set(outcomes)
+	if "Waiting for Approval" in outcomes:
+		return "Waiting for Approval"
+	if "Failed" in outcomes:
+		return "Failed" if outcomes == {"Failed"} else "Partly Failed"
+	return "Success"
+
+
 def loop_refusal(stack: list[tuple], rule: str, doctype: str, name: str, max_depth: int = MAX_DEPTH):
 	"""Why a rule may not run now, or None. ``stack`` holds the (rule, doctype, name) runs in progress:
 	a rule never reruns on a record its own run is changing, and chains stop at ``max_depth``."""
@@ -320,6 +330,17 @@ def score_change(current, change, label: str = "") -> float | int:
 		) from None
 	result = amount if absolute else float(current or 0) + amount
 	return int(result) if result == int(result) else result
+
+
+# The field that names who looks after a record, by the stock DocTypes' own names; else its creator.
+OWNER_FIELDS = ("lead_owner", "opportunity_owner", "account_manager", "prospect_owner", "contact_owner")
+
+
+def record_owner(doc) -> str | None:
+	for field in OWNER_FIELDS:
+		if doc.get(field):
+			return doc.get(field)
+	return doc.get("owner")
 
 
 # -- assignees and dates -------------------------------------------------------------------------------

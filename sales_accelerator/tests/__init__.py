@@ -87,3 +87,38 @@ def make_sequence(title="_Test sequence", record_type="Lead", steps=(), **values
 	for step in steps:
 		sequence.append("steps", step)
 	return sequence.insert()
+
+
+def make_quiet_user(email: str, *roles: str) -> str:
+	"""A user who gets Notification Logs but no notification emails: sending one would commit the
+	test's transaction."""
+	make_user(email, *roles)
+	settings = frappe.get_doc("Notification Settings", email)
+	settings.enabled = 0
+	settings.save(ignore_permissions=True)
+	return email
+
+
+def make_employee(user: str, reports_to: str | None = None) -> str:
+	existing = frappe.db.get_value("Employee", {"user_id": user})
+	if existing:
+		frappe.db.set_value("Employee", existing, "reports_to", reports_to)
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Employee",
+				"first_name": user.split("@")[0],
+				"user_id": user,
+				"gender": "Female",
+				"date_of_birth": "1990-01-01",
+				"date_of_joining": "2020-01-01",
+				"company": frappe.db.get_single_value("Global Defaults", "default_company")
+				or frappe.get_all("Company", pluck="name", limit=1)[0],
+				"status": "Active",
+				"reports_to": reports_to,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)

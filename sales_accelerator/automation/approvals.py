@@ -1,0 +1,95 @@
+"""Request Approval: ask the record owner's manager; on approval the rule's remaining actions run.
+
+The decision is a change of the Automation Approval's status, so rules on "Automation Approval"
+(On Field Change of status, to Approved or Rejected) can act on it too.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from sales_accelerator.engine import automation as engine
+
+APPROVAL = "Automation Approval"
+
+
+def approver_for(run, action) -> str:
+	from sales_accelerator.automation.actions import manager_of
+
+	approver = (
+		action.approver
+		or manager_of(engine.record_owner(run.doc))
+		or frappe.db.get_single_value("Sales Accelerator Settings", "approval_user")
+	)
+	if not approver:
+		raise frappe.ValidationError(
+			_(
+				"No approver: the record's owner has no manager (Employee > Reports To), and Sales Accelerator Settings names no fallback approver."
+			)
+		)
+	return approver
+
+
+def request(run, action):
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+
+	doc = run.doc
+	approval = frappe.get_doc(
+		{
+			"doctype": APPROVAL,
+			"status": "Pending",
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+			"approver": approver_for(run, action),
+			"rule": run.rule.name,
+			"message": run.render(action.message) or run.render(action.subject) or run.rule.name,
+			"resume_from": action.idx,
+		}
+	).insert(ignore_permissions=True)
+	enqueue_create_notification(
+		approval.approver,
+		{
+			"type": "Alert",
+			"document_type": APPROVAL,
+			"document_name": approval.name,
+			"subject": _("Approval requested: {0} for {1} {2}").format(
+				frappe.bold(approval.message), _(doc.doctype), frappe.bold(doc.name)
+			),
+		},
+	)
+	return approval
+
+
+def decide(name: str, decision: str, remark: str | None = None) -> dict:
+	"""Approve or reject (the approver, or a System Manager). Approval runs the rule's remaining actions."""
+	if decision not in ("Approved", "Rejected"):
+		frappe.throw(_("Decision must be Approved or Rejected, not {0}.").format(frappe.bold(decision)))
+	approval = frappe.get_doc(APPROVAL, name)
+	user = frappe.session.user
+	if user != approval.approver and "System Manager" not in frappe.get_roles(user):
+		raise frappe.PermissionError(
+			_("Only {0} can decide on {1}.").format(frappe.bold(approval.approver), frappe.bold(name))
+		)
+	if approval.status != "Pending":
+		frappe.throw(
+			_("{0} was already {1}.").format(frappe.bold(name), _(approval.status).lower()),
+			title=_("Already Decided"),
+		)
+	approval.update({"status": decision, "decided_by": user, "decided_at": now_datetime(), "remark": remark})
+	approval.save(ignore_permissions=True)
+	record = frappe.get_doc(approval.reference_doctype, approval.reference_name)
+	record.add_comment(
+		"Info",
+		_("{0} {1} the request of Automation Rule {2}{3}").format(
+			frappe.bold(frappe.utils.get_fullname(user)),
+			_("approved") if decision == "Approved" else _("rejected"),
+			frappe.bold(approval.rule),
+			f": {frappe.utils.escape_html(remark)}" if remark else "",
+		),
+	)
+	log = None
+	if decision == "Approved" and approval.rule and frappe.db.exists("Automation Rule", approval.rule):
+		from sales_accelerator.automation.rules import run_rule
+
+		log = run_rule(approval.rule, record, "Approved", start=approval.resume_from)
+	return {"status": approval.status, "log": log}

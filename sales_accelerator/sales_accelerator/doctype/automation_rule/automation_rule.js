@@ -1,0 +1,73 @@
+// Copyright (c) 2026, sales_accelerator contributors
+// License: MIT. See license.txt
+
+frappe.ui.form.on("Automation Rule", {
+	refresh(frm) {
+		frm.trigger("document_type_fields");
+		frm.trigger("render_filters");
+		if (!frm.is_new()) {
+			frm.add_custom_button(__("Runs"), () =>
+				frappe.set_route("List", "Automation Rule Log", { rule: frm.doc.name })
+			);
+		}
+	},
+
+	document_type(frm) {
+		frm.set_value("filters", "");
+		frm.trigger("document_type_fields");
+		frm.trigger("render_filters");
+	},
+
+	// Field pickers list the fields of the chosen document type
+	document_type_fields(frm) {
+		if (!frm.doc.document_type) return;
+		frappe.model.with_doctype(frm.doc.document_type, () => {
+			const fields = frappe.meta
+				.get_docfields(frm.doc.document_type)
+				.filter((df) => !frappe.model.no_value_type.includes(df.fieldtype));
+			const options = (filter) =>
+				fields.filter(filter).map((df) => ({ value: df.fieldname, label: `${__(df.label || df.fieldname)} (${df.fieldname})` }));
+			const dates = options((df) => ["Date", "Datetime"].includes(df.fieldtype));
+			frm.set_df_property("field_name", "options", options(() => true));
+			frm.set_df_property("date_field", "options", [
+				...dates,
+				{ value: "creation", label: __("Created On") },
+				{ value: "modified", label: __("Last Updated On") },
+			]);
+			const grid = frm.fields_dict.actions.grid;
+			grid.update_docfield_property("field_to_set", "options", [...options(() => true)]);
+			grid.update_docfield_property(
+				"recipient_field",
+				"options",
+				options((df) => df.options === "User" || df.options === "Email" || df.fieldname.includes("email"))
+			);
+		});
+	},
+
+	// The form's filter buttons write the Frappe filter JSON of the "filters" field
+	render_filters(frm) {
+		const wrapper = frm.get_field("filters_html").$wrapper.empty();
+		if (!frm.doc.document_type) {
+			wrapper.html(`<p class="text-muted small">${__("Choose a Document Type to add filters.")}</p>`);
+			return;
+		}
+		frappe.model.with_doctype(frm.doc.document_type, () => {
+			const filter_group = new frappe.ui.FilterGroup({
+				parent: $("<div>").appendTo(wrapper),
+				doctype: frm.doc.document_type,
+				on_change: () => {
+					const filters = filter_group.get_filters().map((f) => f.slice(1, 4));
+					const value = filters.length ? JSON.stringify(filters) : "";
+					if ((frm.doc.filters || "") !== value) frm.set_value("filters", value);
+				},
+			});
+			let saved = [];
+			try {
+				saved = JSON.parse(frm.doc.filters || "[]");
+			} catch (e) {
+				saved = [];
+			}
+			filter_group.add_filters_to_filter_group(saved.map((f) => [frm.doc.document_type, ...f.slice(-3)]));
+		});
+	},
+});
