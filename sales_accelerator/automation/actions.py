@@ -67,6 +67,15 @@ def assignee(run, action) -> str:
 	raise frappe.ValidationError(_("Choose Assign To or an Assignment Rule."))
 
 
+def notify_users(users: list[str], notification: dict):
+	"""A Notification Log for each user (Frappe looks users up by email; Administrator's is not its name)."""
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+
+	emails = frappe.get_all("User", filters={"name": ["in", users], "enabled": 1}, pluck="email")
+	if emails:
+		enqueue_create_notification(emails, notification)
+
+
 def recipients(run, action) -> list[str]:
 	"""Users (or addresses) named by Send To, the field, the user and the role of the action."""
 	doc, people = run.doc, []
@@ -158,14 +167,12 @@ def send_email(run, action):
 
 
 def notify(run, action):
-	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
-
 	doc = run.doc
 	users = [u for u in recipients(run, action) if is_user(u)]
 	if not users:
 		raise frappe.ValidationError(_("None of the recipients is an enabled user."))
 	subject = run.render(action.subject) or _("{0}: {1} {2}").format(run.rule.name, _(doc.doctype), doc.name)
-	enqueue_create_notification(
+	notify_users(
 		users,
 		{
 			"type": "Alert",

@@ -31,7 +31,7 @@ def approver_for(run, action) -> str:
 
 
 def request(run, action):
-	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+	from sales_accelerator.automation.actions import notify_users
 
 	doc = run.doc
 	approval = frappe.get_doc(
@@ -46,8 +46,8 @@ def request(run, action):
 			"resume_from": action.idx,
 		}
 	).insert(ignore_permissions=True)
-	enqueue_create_notification(
-		approval.approver,
+	notify_users(
+		[approval.approver],
 		{
 			"type": "Alert",
 			"document_type": APPROVAL,

@@ -204,10 +204,10 @@ def _insert_log(log, rule) -> str:
 	if log.status in ("Failed", "Partly Failed") and frappe.db.get_single_value(
 		"Sales Accelerator Settings", "notify_rule_failures"
 	):
-		from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+		from sales_accelerator.automation.actions import notify_users
 
-		enqueue_create_notification(
-			rule.owner,
+		notify_users(
+			[rule.owner],
 			{
 				"type": "Alert",
 				"document_type": LOG,

@@ -344,13 +344,13 @@ def record_owner(doc) -> str | None:
 
 
 # -- assignees and dates -------------------------------------------------------------------------------
-def assignee_from(assign_to: str | None, doc: dict, is_user: Callable[[str], bool]) -> str | None:
+def assignee_from(assign_to: str | None, doc, is_user: Callable[[str], bool]) -> str | None:
 	"""``assign_to`` names a field of the record holding a user (``owner`` included), or a user."""
 	if not assign_to:
 		return None
-	if assign_to in doc:
-		value = doc.get(assign_to)
-		return value if value and is_user(value) else None
+	value = doc.get(assign_to)
+	if value:
+		return value if is_user(value) else None
 	return assign_to if is_user(assign_to) else None
 
 

@@ -94,7 +94,8 @@ def make_quiet_user(email: str, *roles: str) -> str:
 	test's transaction."""
 	make_user(email, *roles)
 	settings = frappe.get_doc("Notification Settings", email)
-	settings.enabled = 0
+	settings.enabled = 1
+	settings.enable_email_notifications = 0
 	settings.save(ignore_permissions=True)
 	return email
 
