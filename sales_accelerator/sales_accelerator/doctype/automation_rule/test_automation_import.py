@@ -2,7 +2,7 @@
 # License: MIT. See license.txt
 
 import csv
-import tempfile
+import io
 
 import frappe
 from frappe.core.doctype.data_import.data_import import import_file
@@ -46,11 +46,20 @@ class TestDataImport(FrappeTestCase):
 		frappe.db.commit()
 
 	def test_every_imported_lead_is_assigned(self):
-		with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as f:
-			writer = csv.writer(f)
-			writer.writerow(["First Name", "Source"])
-			writer.writerows([f"Imported {i:04d}", "Mass Mailing"] for i in range(COUNT))
-		import_file("Lead", f.name, "Insert", console=False)
+		content = io.StringIO()
+		writer = csv.writer(content)
+		writer.writerow(["First Name", "Source"])
+		writer.writerows([f"Imported {i:04d}", "Mass Mailing"] for i in range(COUNT))
+		upload = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": "_test_sa_leads.csv",
+				"is_private": 1,
+				"content": content.getvalue(),
+			}
+		).insert()
+		self.addCleanup(lambda: frappe.delete_doc("File", upload.name, force=True) or frappe.db.commit())
+		import_file("Lead", upload.file_url, "Insert")
 		leads = frappe.get_all("Lead", {"lead_name": ["like", "Imported %"]}, ["name", "_assign"])
 		self.assertEqual(len(leads), COUNT)
 		self.assertEqual(
