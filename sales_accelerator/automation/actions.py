@@ -67,13 +67,23 @@ def assignee(run, action) -> str:
 	raise frappe.ValidationError(_("Choose Assign To or an Assignment Rule."))
 
 
-def notify_users(users: list[str], notification: dict):
-	"""A Notification Log for each user (Frappe looks users up by email; Administrator's is not its name)."""
+def notify_users(users: list[str], doctype: str, name: str, subject: str, content: str | None = None):
+	"""An alert (a Notification Log) about a document for each user. Frappe finds users by email,
+	and Administrator's is not its name."""
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
 
 	emails = frappe.get_all("User", filters={"name": ["in", users], "enabled": 1}, pluck="email")
 	if emails:
-		enqueue_create_notification(emails, notification)
+		enqueue_create_notification(
+			emails,
+			{
+				"type": "Alert",
+				"document_type": doctype,
+				"document_name": name,
+				"subject": subject,
+				"email_content": content,
+			},
+		)
 
 
 def recipients(run, action) -> list[str]:
@@ -172,16 +182,7 @@ def notify(run, action):
 	if not users:
 		raise frappe.ValidationError(_("None of the recipients is an enabled user."))
 	subject = run.render(action.subject) or _("{0}: {1} {2}").format(run.rule.name, _(doc.doctype), doc.name)
-	notify_users(
-		users,
-		{
-			"type": "Alert",
-			"document_type": doc.doctype,
-			"document_name": doc.name,
-			"subject": subject,
-			"email_content": run.render(action.message),
-		},
-	)
+	notify_users(users, doc.doctype, doc.name, subject, run.render(action.message))
 	return outcome(_("Notified {0}").format(", ".join(users)))
 
 

@@ -48,14 +48,11 @@ def request(run, action):
 	).insert(ignore_permissions=True)
 	notify_users(
 		[approval.approver],
-		{
-			"type": "Alert",
-			"document_type": APPROVAL,
-			"document_name": approval.name,
-			"subject": _("Approval requested: {0} for {1} {2}").format(
-				frappe.bold(approval.message), _(doc.doctype), frappe.bold(doc.name)
-			),
-		},
+		APPROVAL,
+		approval.name,
+		_("Approval requested: {0} for {1} {2}").format(
+			frappe.bold(approval.message), _(doc.doctype), frappe.bold(doc.name)
+		),
 	)
 	return approval
 

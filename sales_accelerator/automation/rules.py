@@ -208,14 +208,11 @@ def _insert_log(log, rule) -> str:
 
 		notify_users(
 			[rule.owner],
-			{
-				"type": "Alert",
-				"document_type": LOG,
-				"document_name": log.name,
-				"subject": _("Automation Rule {0} failed on {1} {2}").format(
-					frappe.bold(rule.name), _(log.document_type), frappe.bold(log.document_name)
-				),
-				"email_content": frappe.utils.escape_html(log.error or ""),
-			},
+			LOG,
+			log.name,
+			_("Automation Rule {0} failed on {1} {2}").format(
+				frappe.bold(rule.name), _(log.document_type), frappe.bold(log.document_name)
+			),
+			frappe.utils.escape_html(log.error or ""),
 		)
 	return log.name

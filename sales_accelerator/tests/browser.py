@@ -11,7 +11,9 @@ from frappe.utils.password import update_password
 PREFIX = "_Browser SA"
 SELLER = "sa.browser.seller@example.com"
 OTHER = "sa.browser.other@example.com"
+ADMIN = "sa.browser.admin@example.com"
 PASSWORD = "Browser#Seller1"
+RULE = f"{PREFIX} campaign lead approval"
 
 
 def setup() -> dict:
@@ -48,7 +50,42 @@ def setup() -> dict:
 	)
 	frappe.db.commit()
 	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
-	return result
+	return {**result, **setup_automation()}
+
+
+def setup_automation() -> dict:
+	"""An automation admin, a rule asking the seller's manager (OTHER) to approve campaign leads, and
+	one such lead waiting for the decision."""
+	import json
+
+	from sales_accelerator.tests import make_employee, make_quiet_user
+
+	make_quiet_user(ADMIN, "Sequence Manager", "Sales Manager")
+	update_password(ADMIN, PASSWORD)
+	make_employee(SELLER, reports_to=make_employee(OTHER))
+	rule = frappe.get_doc(
+		{
+			"doctype": "Automation Rule",
+			"title": RULE,
+			"document_type": "Lead",
+			"trigger": "On Create",
+			"filters": json.dumps([["source", "=", "Campaign"]]),
+		}
+	)
+	rule.append(
+		"actions", {"action_type": "Request Approval", "message": "Campaign lead {{ doc.lead_name }}"}
+	)
+	rule.append(
+		"actions",
+		{"action_type": "Create Task", "subject": "Call {{ doc.lead_name }}", "assign_to": "lead_owner"},
+	)
+	rule.insert(ignore_permissions=True)
+	lead = frappe.get_doc(
+		{"doctype": "Lead", "first_name": f"{PREFIX} campaign", "lead_owner": SELLER, "source": "Campaign"}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	approval = frappe.db.get_value("Automation Approval", {"reference_name": lead.name})
+	return {"admin": ADMIN, "rule": RULE, "approval": approval, "campaign_lead": lead.name}
 
 
 def teardown():
@@ -68,6 +105,14 @@ def teardown():
 			frappe.db.delete(doctype, {field: ["in", leads]})
 		frappe.db.delete("Lead", {"name": ["in", leads]})
 	frappe.db.delete("User Permission", {"user": ["in", [SELLER, OTHER]]})
+	if frappe.db.exists("Automation Rule", RULE):
+		frappe.delete_doc("Automation Rule", RULE, force=True, ignore_permissions=True)
+	if leads:
+		frappe.db.delete("Automation Approval", {"reference_name": ["in", leads]})
+		logs = frappe.get_all("Automation Rule Log", {"document_name": ["in", leads]}, pluck="name")
+		frappe.db.delete("Automation Rule Log Action", {"parent": ["in", logs or [""]]})
+		frappe.db.delete("Automation Rule Log", {"name": ["in", logs or [""]]})
+	frappe.db.delete("Employee", {"user_id": ["in", [SELLER, OTHER]]})
 	frappe.db.commit()
 
 

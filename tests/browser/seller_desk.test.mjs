@@ -140,3 +140,32 @@ test("a seller who may not read a lead cannot act on its activities", async () =
 	await other.getByText("Nothing to do", { exact: false }).waitFor();
 	await other.context().close();
 });
+
+test("an admin sees a rule's saved filters as the form's filter buttons", async () => {
+	const page = await login(DATA.admin);
+	await page.goto(`${BASE}/app/automation-rule/${encodeURIComponent(DATA.rule)}`);
+	const filters = page.locator('[data-fieldname="filters_html"] .filter-box .list_filter');
+	await filters.first().waitFor();
+	assert.equal(await filters.count(), 1);
+	assert.equal(await filters.first().locator("input.input-with-feedback, .filter-field input").last().inputValue(), "Campaign");
+	await shot(page, "7-automation-rule");
+});
+
+test("the manager approves from the notification in one click and the rule goes on", async () => {
+	const page = await login(DATA.other);
+	await page.locator(".dropdown-notifications .nav-link, .notifications-icon").first().click();
+	const item = page.locator(".notification-item", { hasText: "Approval requested" }).first();
+	await item.waitFor();
+	await item.click();
+	await page.waitForURL(new RegExp(`automation-approval/${DATA.approval}`));
+	await shot(page, "8-approval-pending");
+	await page.getByRole("button", { name: "Approve" }).first().click();
+	await page.locator(".indicator-pill", { hasText: "Approved" }).first().waitFor();
+	await shot(page, "9-approval-approved");
+	const seller = await login(DATA.seller);
+	const tasks = await api(seller, "frappe.client.get_count", {
+		doctype: "ToDo",
+		filters: { reference_name: DATA.campaign_lead, allocated_to: DATA.seller },
+	});
+	assert.equal(tasks.message, 1, "the rule's next action made the seller's task");
+});
