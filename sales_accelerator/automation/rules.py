@@ -109,9 +109,7 @@ class Run:
 		self.savepoint = f"sa_automation_{log.depth}"  # nested rules must not reuse the name
 
 	def render(self, template: str | None) -> str:
-		return (
-			frappe.render_template(template or "", {"doc": self.doc, "rule": self.rule}) if template else ""
-		)
+		return frappe.render_template(template, {"doc": self.doc, "rule": self.rule}) if template else ""
 
 	def update_record(self, values: dict):
 		"""Save the record with new values through the document API (validations and other rules
@@ -119,7 +117,8 @@ class Run:
 		doc = self.doc
 		doc.reload()
 		doc.update(values)
-		doc.flags.ignore_permissions = True
+		ignore_permissions = doc.flags.ignore_permissions
+		doc.flags.ignore_permissions = True  # the rule acts, not the user who saved
 		doc.flags.updater_reference = {
 			"doctype": RULE,
 			"docname": self.rule.name,
@@ -131,6 +130,9 @@ class Run:
 			frappe.db.rollback(save_point=self.savepoint)
 			doc.reload()  # the caller's document keeps what is saved, not the refused values
 			raise
+		finally:
+			doc.flags.ignore_permissions = ignore_permissions
+			doc.flags.updater_reference = None
 
 
 def run_rule(rule_name: str, doc, trigger: str, start: int = 0) -> str | None:
@@ -159,10 +161,12 @@ def run_rule(rule_name: str, doc, trigger: str, start: int = 0) -> str | None:
 	try:
 		for action in rule.actions[start:]:
 			frappe.db.savepoint(run.savepoint)
+			messages = len(frappe.local.message_log)
 			try:
 				row = run_action(run, action)
 			except Exception as e:
 				frappe.db.rollback(save_point=run.savepoint)
+				del frappe.local.message_log[messages:]  # the user who saved sees no error of the rule's
 				row = {"outcome": "Failed", "detail": cstr(e) or e.__class__.__name__}
 				log.error = (
 					(log.error or "")

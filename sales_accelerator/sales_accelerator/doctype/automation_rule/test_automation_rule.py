@@ -257,8 +257,10 @@ class TestRuleSafety(AutomationTestCase):
 				{"action_type": "Create Task", "subject": "Still done", "assign_to": SELLER},
 			],
 		)
+		frappe.clear_messages()
 		lead = frappe.get_doc({"doctype": "Lead", "first_name": "Fails Softly"}).insert()
 		self.assertFalse(lead.email_id, "the refused value is not left on the saved form")
+		self.assertEqual(frappe.local.message_log, [], "the user who saved sees no error of the rule's")
 		self.assertTrue(frappe.db.exists("Lead", lead.name))
 		self.assertEqual(
 			frappe.db.count("ToDo", {"reference_name": lead.name, "description": "Still done"}), 1
