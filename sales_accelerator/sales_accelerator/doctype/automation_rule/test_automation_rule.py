@@ -86,6 +86,8 @@ class TestRuleValidation(AutomationTestCase):
 			({"filters": '[["status", "equals", "Open"]]'}, "not an operator"),
 			({"trigger": "On Submit"}, "cannot be submitted"),
 			({"condition": "doc.status =="}, "Condition"),
+			({"condition": "doc.__class__.__mro__"}, "Condition.*__class__"),
+			({"condition": "__import__('os').system('true')"}, "Condition.*__import__"),
 		]
 		for values, message in cases:
 			with self.subTest(values=values):
