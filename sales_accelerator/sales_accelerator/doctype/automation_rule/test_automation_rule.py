@@ -19,6 +19,15 @@ HELPER = "sa.rule.helper@example.com"
 CONTACTED, APPROVED = "CONX", "APPX"  # CRM Statuses are named by their short codes
 
 
+def tearDownModule():
+	"""The tests' own Lead field goes again (its column too)."""
+	frappe.set_user("Administrator")
+	frappe.db.rollback()
+	if frappe.db.exists("Custom Field", "Lead-sa_test_priority"):
+		frappe.delete_doc("Custom Field", "Lead-sa_test_priority", force=True)
+	frappe.db.commit()
+
+
 def make_rule(title, document_type="Lead", trigger="On Create", actions=(), **values):
 	if frappe.db.exists("Automation Rule", title):
 		frappe.delete_doc("Automation Rule", title, force=True)
