@@ -158,8 +158,11 @@ test("the manager approves from the notification in one click and the rule goes 
 	await item.waitFor();
 	await item.click();
 	await page.waitForURL(new RegExp(`automation-approval/${DATA.approval}`));
+	const approve = page.getByRole("button", { name: "Approve" }).first();
+	await approve.waitFor();
+	assert.equal(await page.getByRole("button", { name: "Reject" }).count(), 1);
 	await shot(page, "8-approval-pending");
-	await page.getByRole("button", { name: "Approve" }).first().click();
+	await approve.click();
 	await page.locator(".indicator-pill", { hasText: "Approved" }).first().waitFor();
 	await shot(page, "9-approval-approved");
 	const seller = await login(DATA.seller);
