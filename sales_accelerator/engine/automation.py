@@ -60,7 +60,6 @@ ACTION_TYPES = (
 RECORD_OWNER = "Record Owner"
 OWNERS_MANAGER = "Owner's Manager"
 ASSIGNEES = "Assignees"
-RECIPIENTS = (RECORD_OWNER, OWNERS_MANAGER, ASSIGNEES)
 
 MAX_DEPTH = 3
 NUMERIC_FIELDTYPES = ("Int", "Float", "Currency", "Percent")
