@@ -33,12 +33,15 @@ def is_user(value: str) -> bool:
 	return bool(value) and bool(frappe.db.get_value("User", {"name": value, "enabled": 1}))
 
 
-def manager_of(user: str | None) -> str | None:
-	"""The user of the Employee that ``user``'s Employee reports to."""
-	if not user:
-		return None
-	reports_to = frappe.db.get_value("Employee", {"user_id": user, "status": "Active"}, "reports_to")
-	return frappe.db.get_value("Employee", reports_to, "user_id") if reports_to else None
+def owners_manager(doc) -> str | None:
+	"""The manager of the record's owner: the user of the Employee that the owner's Employee reports
+	to, else the fallback manager of Sales Accelerator Settings."""
+	owner = engine.record_owner(doc)
+	reports_to = owner and frappe.db.get_value(
+		"Employee", {"user_id": owner, "status": "Active"}, "reports_to"
+	)
+	manager = reports_to and frappe.db.get_value("Employee", reports_to, "user_id")
+	return manager or frappe.db.get_single_value("Sales Accelerator Settings", "approval_user")
 
 
 def assignee(run, action) -> str:
@@ -89,13 +92,10 @@ def notify_users(users: list[str], doctype: str, name: str, subject: str, conten
 def recipients(run, action) -> list[str]:
 	"""Users (or addresses) named by Send To, the field, the user and the role of the action."""
 	doc, people = run.doc, []
-	owner = engine.record_owner(doc)
 	if action.recipient == engine.RECORD_OWNER:
-		people.append(owner)
+		people.append(engine.record_owner(doc))
 	elif action.recipient == engine.OWNERS_MANAGER:
-		people.append(
-			manager_of(owner) or frappe.db.get_single_value("Sales Accelerator Settings", "approval_user")
-		)
+		people.append(owners_manager(doc))
 	elif action.recipient == engine.ASSIGNEES:
 		people.extend(json.loads(frappe.db.get_value(doc.doctype, doc.name, "_assign") or "[]"))
 	if action.recipient_field:
@@ -150,9 +150,8 @@ def change_score(run, action):
 
 
 def send_email(run, action):
-	from frappe.core.doctype.communication.email import _make
+	from sales_accelerator.integrations.email import send_template_email
 
-	doc = run.doc
 	addresses = [
 		address
 		for address in (
@@ -162,18 +161,8 @@ def send_email(run, action):
 	]
 	if not addresses:
 		raise frappe.ValidationError(_("None of the recipients has an email address."))
-	email = frappe.get_doc("Email Template", action.email_template).get_formatted_email(doc.as_dict())
-	communication = _make(
-		doctype=doc.doctype,
-		name=doc.name,
-		subject=email["subject"],
-		content=email["message"],
-		recipients=addresses,
-		send_email=True,
-		email_template=action.email_template,
-		communication_type="Automated Message",
-	)
-	return outcome(_("Email to {0}").format(", ".join(addresses)), ("Communication", communication["name"]))
+	communication = send_template_email(run.doc, action.email_template, addresses)
+	return outcome(_("Email to {0}").format(", ".join(addresses)), ("Communication", communication))
 
 
 def notify(run, action):

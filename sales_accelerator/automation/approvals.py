@@ -8,19 +8,14 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from sales_accelerator.engine import automation as engine
 
 APPROVAL = "Automation Approval"
 
 
 def approver_for(run, action) -> str:
-	from sales_accelerator.automation.actions import manager_of
+	from sales_accelerator.automation.actions import owners_manager
 
-	approver = (
-		action.approver
-		or manager_of(engine.record_owner(run.doc))
-		or frappe.db.get_single_value("Sales Accelerator Settings", "approval_user")
-	)
+	approver = action.approver or owners_manager(run.doc)
 	if not approver:
 		raise frappe.ValidationError(
 			_(

@@ -108,7 +108,7 @@ def without_activity_since(doctype: str, names: list[str], since) -> list[str]:
 def run_on_records(rule: str, names: list[str], commit: bool = True):
 	"""Run a time-based rule on each record, each in its own transaction (tests: savepoint)."""
 	header = frappe.get_cached_doc(RULE, rule)
-	match = {"name": header.name, "condition": header.condition}
+	match = {"name": header.name, "condition": header.condition, "trigger": header.trigger}
 	for name in names:
 		frappe.db.savepoint("sa_scheduled_rule")
 		try:

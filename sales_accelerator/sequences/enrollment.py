@@ -389,7 +389,7 @@ def run_once(doc, step, now, effect) -> bool:
 
 def send_email(doc, step, now) -> bool:
 	"""Send the step's Email Template, filled with the record's fields, to the record's address."""
-	from frappe.core.doctype.communication.email import _make
+	from sales_accelerator.integrations.email import send_template_email
 
 	def send():
 		recipient = record_email(doc)
@@ -397,20 +397,13 @@ def send_email(doc, step, now) -> bool:
 			raise frappe.ValidationError(
 				_("{0} {1} has no email address.").format(_(doc.record_type), doc.record_name)
 			)
-		record = frappe.get_doc(doc.record_type, doc.record_name)
-		email = frappe.get_doc("Email Template", step["email_template"]).get_formatted_email(record.as_dict())
-		communication = _make(
-			doctype=doc.record_type,
-			name=doc.record_name,
-			subject=email["subject"],
-			content=email["message"],
-			recipients=[recipient],
+		communication = send_template_email(
+			frappe.get_doc(doc.record_type, doc.record_name),
+			step["email_template"],
+			[recipient],
 			sender=frappe.db.get_value("User", doc.seller, "email"),
-			send_email=True,
-			email_template=step["email_template"],
-			communication_type="Automated Message",
 		)
-		return {"reference_doctype": "Communication", "reference_name": communication["name"]}
+		return {"reference_doctype": "Communication", "reference_name": communication}
 
 	return run_once(doc, step, now, send)
 
