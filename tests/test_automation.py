@@ -304,7 +304,7 @@ def test_inactivity_window_follows_the_last_run():
 )
 def test_webhooks_refuse_private_loopback_and_link_local(address):
 	reason = auto.address_refusal("hooks.example", [address], [])
-	assert reason and "private, loopback or link-local" in reason
+	assert reason and "private, loopback, link-local or otherwise non-public" in reason
 
 
 def test_webhooks_allow_public_addresses_and_the_admins_allow_list():
@@ -337,3 +337,124 @@ def test_record_owner_is_the_seller_who_looks_after_it_else_its_creator():
 )
 def test_a_runs_status_follows_its_actions(outcomes, status):
 	assert auto.log_status(outcomes) == status
+
+
+# -- security review (#10): what a rule may target, read and set; where a webhook may go ---------------
+@pytest.mark.parametrize(
+	"doctype,module,single,table",
+	[
+		("User", "Core", 0, 0),
+		("Role", "Core", 0, 0),
+		("DocType", "Core", 0, 0),
+		("Server Script", "Core", 0, 0),
+		("Custom Field", "Custom", 0, 0),
+		("System Settings", "Core", 1, 0),
+		("Workspace", "Desk", 0, 0),
+		("OAuth Client", "Integrations", 0, 0),
+		("Automation Rule", "Sales Accelerator", 0, 0),
+		("Automation Rule Log", "Sales Accelerator", 0, 0),
+		("Sequence Enrollment", "Sales Accelerator", 0, 0),
+		("Sales Accelerator Settings", "Sales Accelerator", 1, 0),
+		("Selling Settings", "Selling", 1, 0),
+		("Lead Notes", "CRM", 0, 1),
+	],
+)
+def test_rules_cannot_target_the_framework_or_the_automation_itself(doctype, module, single, table):
+	message = auto.target_refusal(doctype, module, single, table)
+	assert message and message.startswith("Document Type: {0}")
+
+
+@pytest.mark.parametrize(
+	"doctype,module",
+	[
+		("Lead", "CRM"),
+		("Opportunity", "CRM"),
+		("Customer", "Selling"),
+		("ToDo", "Desk"),
+		("Automation Approval", "Sales Accelerator"),
+		("CRM Action Note", "Sales Accelerator"),
+	],
+)
+def test_rules_may_target_the_records_sellers_work_with(doctype, module):
+	assert auto.target_refusal(doctype, module) is None
+
+
+SECRET_FIELDS = {**LEAD_FIELDS, "api_secret": "Password", "margin": "Currency"}
+SECRET_LEVELS = {"margin": 1}
+
+
+@pytest.mark.parametrize(
+	"values,message",
+	[
+		(
+			{
+				"actions": [
+					{"idx": 2, "action_type": "Update Field", "field_to_set": "api_secret", "value": "x"}
+				]
+			},
+			r"#2 \(Update Field\): api_secret cannot be set",
+		),
+		(
+			{"actions": [{"idx": 2, "action_type": "Update Field", "field_to_set": "margin", "value": "1"}]},
+			r"#2 \(Update Field\): margin is a restricted field",
+		),
+		(
+			{"actions": [{"idx": 2, "action_type": "Change Score", "field_to_set": "margin", "value": "+1"}]},
+			r"#2 \(Change Score\): margin is a restricted field",
+		),
+		(
+			{"actions": [{"idx": 1, "action_type": "Notify", "recipient_field": "api_secret"}]},
+			r"#1 \(Notify\): api_secret is a password",
+		),
+		({"filters": '[["margin", ">", 5]]'}, "Filter on margin: a password or a restricted field"),
+		({"trigger": auto.ON_FIELD_CHANGE, "field_name": "api_secret"}, "Field: api_secret is a password"),
+	],
+)
+def test_rules_neither_read_nor_set_passwords_and_restricted_fields(values, message):
+	with pytest.raises(EngineError, match=message):
+		auto.validate_rule(valid(**values), SECRET_FIELDS, submittable=False, permlevels=SECRET_LEVELS)
+
+
+def test_a_level_0_field_is_still_settable():
+	auto.validate_rule(
+		valid(actions=[{"idx": 1, "action_type": "Update Field", "field_to_set": "status", "value": "Open"}]),
+		SECRET_FIELDS,
+		submittable=False,
+		permlevels=SECRET_LEVELS,
+	)
+
+
+@pytest.mark.parametrize(
+	"address", ["100.64.0.1", "100.100.100.200", "198.18.0.1", "192.0.2.10", "2001:db8::1", "224.0.0.1"]
+)
+def test_webhooks_call_only_public_addresses(address):
+	assert "non-public" in auto.address_refusal("hooks.example", [address], [], 443)
+
+
+def test_webhooks_call_only_ports_80_and_443_unless_the_allow_list_names_the_port():
+	public = ["93.184.216.34"]
+	assert auto.address_refusal("hooks.example", public, [], 443) is None
+	assert auto.address_refusal("hooks.example", public, [], 80) is None
+	assert "port 8080" in auto.address_refusal("hooks.example", public, [], 8080)
+	assert "port 22" in auto.address_refusal("hooks.example", public, [], 22)
+	assert auto.address_refusal("hooks.example", public, ["hooks.example:8080"], 8080) is None
+	assert "port 8081" in auto.address_refusal("hooks.example", public, ["hooks.example:8080"], 8081)
+	assert auto.address_refusal("hooks.example", public, ["hooks.example:*"], 8081) is None
+	# an allowed network: standard ports, or the one it names
+	assert auto.address_refusal("crm.internal", ["10.1.2.3"], ["10.0.0.0/8"], 443) is None
+	assert "port 8000" in auto.address_refusal("crm.internal", ["10.1.2.3"], ["10.0.0.0/8"], 8000)
+	assert auto.address_refusal("crm.internal", ["10.1.2.3"], ["10.0.0.0/8:8000"], 8000) is None
+	assert auto.address_refusal("h", ["::1"], ["[::1]:8080"], 8080) is None
+	assert auto.address_refusal("h", ["127.0.0.1"], ["127.0.0.0/8:*"], 5000) is None
+
+
+def test_allow_list_entries_parse():
+	import ipaddress
+
+	assert auto.allowlist_entry("# note") is None
+	assert auto.allowlist_entry("  ") is None
+	assert auto.allowlist_entry("Hooks.Example.") == ("hooks.example", (80, 443))
+	assert auto.allowlist_entry("::1") == (ipaddress.ip_network("::1"), (80, 443))
+	assert auto.allowlist_entry("10.0.0.0/8:8000") == (ipaddress.ip_network("10.0.0.0/8"), (80, 443, 8000))
+	assert auto.allowlist_entry("crm:*") == ("crm", None)
+	assert auto.allowlist_entry("crm:99999") is None

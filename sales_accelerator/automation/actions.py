@@ -1,6 +1,9 @@
 """What each Automation Rule action does, with Frappe's own machinery: ToDo and assign_to, Email
 Template and Communication, Notification Log, Assignment Rule, sequences, CRM Action Notes.
 
+Actions run as the rule's author (``rules.acting_as``) and write with that user's permissions, as
+if they did it by hand: no ``ignore_permissions`` on what an action makes or changes.
+
 Each action returns its Automation Rule Log Action row: outcome, a readable detail, and what it made,
 if anything. An action raises to fail; the runner rolls it back and logs it.
 """
@@ -12,6 +15,7 @@ from frappe import _
 from frappe.utils import add_days, cint, nowdate
 
 from sales_accelerator.engine import automation as engine
+from sales_accelerator.utils import bold
 
 
 def run_action(run, action) -> dict:
@@ -53,7 +57,7 @@ def assignee(run, action) -> str:
 			return user
 		raise frappe.ValidationError(
 			_("Assign To {0} is neither an enabled user nor a field of {1} holding one.").format(
-				frappe.bold(action.assign_to), frappe.bold(doc.name)
+				bold(action.assign_to), bold(doc.name)
 			)
 		)
 	if action.assignment_rule:
@@ -61,9 +65,7 @@ def assignee(run, action) -> str:
 		user = rule.get_user(doc)
 		if not user:
 			raise frappe.ValidationError(
-				_("Assignment Rule {0} has no user to give {1} to.").format(
-					frappe.bold(rule.name), frappe.bold(doc.name)
-				)
+				_("Assignment Rule {0} has no user to give {1} to.").format(bold(rule.name), bold(doc.name))
 			)
 		rule.db_set("last_user", user)  # round robin goes on from here, as Frappe's own rules do
 		return user
@@ -108,9 +110,7 @@ def recipients(run, action) -> list[str]:
 		people.extend(get_users_with_role(action.recipient_role))
 	people = list(dict.fromkeys(p for p in people if p and p not in ("Guest",)))
 	if not people:
-		raise frappe.ValidationError(
-			_("Nobody to send it to: {0} names no one.").format(frappe.bold(doc.name))
-		)
+		raise frappe.ValidationError(_("Nobody to send it to: {0} names no one.").format(bold(doc.name)))
 	return people
 
 
@@ -129,7 +129,7 @@ def create_task(run, action):
 			"reference_name": doc.name,
 			"assigned_by": frappe.session.user,
 		}
-	).insert(ignore_permissions=True)
+	).insert()
 	notify_assignment(
 		todo.assigned_by, user, doc.doctype, doc.name, action="ASSIGN", description=todo.description
 	)
@@ -189,15 +189,17 @@ def assign(run, action):
 			"description": run.render(action.subject) or run.rule.name,
 			"assignment_rule": action.assignment_rule,
 		},
-		ignore_permissions=True,
 	)
 	return outcome(_("Assigned to {0}").format(user))
 
 
 def connect_sequence(run, action):
+	from sales_accelerator.permissions import check_may_use_sequences
 	from sales_accelerator.sequences.enrollment import connect, running_enrollment
 
 	doc = run.doc
+	check_may_use_sequences()  # as the Connect button asks of whoever clicks it
+	frappe.has_permission("Sequence", "read", action.sequence, throw=True)
 	if running_enrollment(doc.doctype, doc.name):
 		return outcome(_("{0} is already in a sequence").format(doc.name), status="Skipped")
 	owner = engine.record_owner(doc)
@@ -218,12 +220,14 @@ def add_crm_note(run, action):
 			"due_date": add_days(nowdate(), cint(action.due_in_days)) if action.due_in_days else None,
 			"note": run.render(action.subject),
 		}
-	).insert(ignore_permissions=True)
+	).insert()
 	return outcome(_("CRM Action Note {0}").format(note.name), ("CRM Action Note", note.name))
 
 
 def webhook(run, action):
-	body = run.render(action.webhook_body) if action.webhook_body else frappe.as_json(run.doc.as_dict())
+	from sales_accelerator.automation.rules import record_values
+
+	body = run.render(action.webhook_body) if action.webhook_body else frappe.as_json(record_values(run.doc))
 	try:
 		json.loads(body)
 	except ValueError as e:

@@ -1,21 +1,35 @@
 """Running Automation Rules: the ``doc_events["*"]`` entry point, one rule on one record, its log.
 
 A save with no rule for its DocType costs one cache read. A rule's failure is logged in Automation
-Rule Log and reported to the rule's owner, never raised into the user's save. A rule never reruns
-on a record its own actions are changing, and chains of rules stop at ``MAX_DEPTH``.
+Rule Log and reported to the rule's owner, never raised into the user's save; nor is a rule that
+vanished without its hooks running (a rolled-back insert, a raw delete, a restored backup): it is
+skipped and the cache rebuilt. A rule never reruns on a record its own actions are changing, and
+chains of rules stop at ``MAX_DEPTH``.
+
+Whose rights: a rule's actions run as its **author**, the user who last saved it (``modified_by``):
+whoever saves a rule vouches for what it does now, so a Sequence Manager cannot do through a rule
+what they cannot do by hand, and editing a System Manager's rule does not borrow their rights. The
+author must be an enabled user who may read the record. The app's own bookkeeping (the log, the
+approval, notifications) is written by the app, not the author.
+
+Templates in actions (subjects, messages, values, webhook bodies) see the record as ``doc`` (its
+plain values, without passwords and fields above permission level 0) and a few formatting helpers,
+in Jinja's immutable sandbox: no ``frappe``, no database, no requests.
 """
 
 import time
 import unicodedata
+from contextlib import contextmanager
 from functools import lru_cache
 
 import frappe
 from frappe import _
-from frappe.utils import cstr
+from frappe.utils import cint, cstr, flt, fmt_money, format_date, format_datetime, getdate, now, nowdate
 from frappe.utils.data import compare
 
 from sales_accelerator.engine import automation as engine
 from sales_accelerator.integrations.records import skip as skipped_while_installing
+from sales_accelerator.utils import bold
 
 RULE = "Automation Rule"
 LOG = "Automation Rule Log"
@@ -50,24 +64,66 @@ def _load_rules(doctype: str) -> list[dict]:
 	return [dict(rule) for rule in rules]
 
 
-def clear_rules_cache():
+def _delete_rules_cache():
 	frappe.cache.delete_value(CACHE_KEY)
 
 
+def clear_rules_cache():
+	"""Drop the cached rules now, and again when this transaction ends: a rollback must not leave
+	a rule saved in it behind, nor a commit a list another request read before it."""
+	_delete_rules_cache()
+	if hasattr(frappe.db, "after_rollback"):
+		frappe.db.after_commit.add(_delete_rules_cache)
+		frappe.db.after_rollback.add(_delete_rules_cache)
+
+
+def may_target(doctype: str) -> bool:
+	meta = frappe.get_meta(doctype)
+	return not engine.target_refusal(doctype, meta.module, meta.issingle, meta.istable)
+
+
 def on_document_event(doc, method=None):
-	"""``doc_events["*"]`` for on_update, on_update_after_submit, on_submit and on_cancel."""
+	"""``doc_events["*"]`` for on_update, on_update_after_submit, on_submit and on_cancel.
+
+	Never raises into the save for the rules' own sake: a rule's failure is logged; anything else is
+	rolled back to before the rule and written to the Error Log."""
 	if skipped_while_installing():
 		return
 	rules = rules_for(doc.doctype)
-	if not rules:
+	if not rules or not may_target(doc.doctype):
 		return
 	before = doc.get_doc_before_save()
 	triggers = engine.triggers_for(method, is_new=bool(doc.flags.in_insert) and before is None)
 	if not triggers:
 		return
-	chosen = engine.select_rules(rules, triggers, before, doc, lambda rule: conditions_met(rule, doc))
+	try:
+		chosen = engine.select_rules(rules, triggers, before, doc, lambda rule: conditions_met(rule, doc))
+	except Exception:
+		frappe.log_error(
+			title=_("Automation Rules could not be chosen for {0} {1}").format(doc.doctype, doc.name)
+		)
+		return
 	for rule in chosen:
-		run_rule(rule["name"], doc, rule["trigger"])
+		savepoint = f"sa_rule_event_{len(stack())}"
+		frappe.db.savepoint(savepoint)
+		try:
+			run_rule(rule["name"], doc, rule["trigger"])
+		except Exception as e:
+			try:
+				frappe.db.rollback(save_point=savepoint)
+			except Exception:
+				raise e from None  # the transaction itself is gone (deadlock, lost connection): so is the save
+			frappe.log_error(
+				title=_("Automation Rule {0} failed on {1} {2}").format(rule["name"], doc.doctype, doc.name)
+			)
+
+
+def rule_exists(name: str, enabled: bool = True) -> bool:
+	"""Is the rule still there (and enabled)? If not, the cached list is stale: drop it."""
+	if frappe.db.exists(RULE, {"name": name, "enabled": 1} if enabled else name):
+		return True
+	clear_rules_cache()
+	return False
 
 
 def conditions_met(rule: dict, doc) -> bool:
@@ -77,10 +133,12 @@ def conditions_met(rule: dict, doc) -> bool:
 			return False
 		return not rule.get("condition") or bool(safe_eval(rule["condition"], doc))
 	except Exception as e:
+		if not rule_exists(rule["name"], enabled=False):
+			return False
 		log = _new_log(rule["name"], doc, rule.get("trigger"), depth=len(stack()))
 		log.status = "Failed"
 		log.error = _("The condition could not be evaluated: {0}").format(cstr(e))
-		_insert_log(log, frappe.get_cached_doc(RULE, rule["name"]))
+		_insert_log(log, frappe.db.get_value(RULE, rule["name"], "owner"))
 		return False
 
 
@@ -109,8 +167,8 @@ def safe_eval(expression: str, doc):
 
 		code = restricted(expression)
 	except ImportError:
-		return frappe.safe_eval(expression, None, {"doc": doc})
-	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": doc})
+		return frappe.safe_eval(expression, None, {"doc": record_values(doc)})
+	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": record_values(doc)})
 
 
 @lru_cache(maxsize=1024)
@@ -121,6 +179,89 @@ def restricted(expression: str):
 	code = unicodedata.normalize("NFKC", expression)
 	_validate_safe_eval_syntax(code)
 	return compile_restricted(code, filename="<safe_eval>", policy=FrappeTransformer, mode="eval")
+
+
+# -- what a rule sees and whose rights it has -----------------------------------------------------------
+def record_values(doc) -> "frappe._dict":
+	"""The record as plain values for conditions and templates (no methods of the document): without
+	passwords and fields above permission level 0, which rules may not read."""
+	values = doc.as_dict() if hasattr(doc, "as_dict") else frappe._dict(doc)
+	for key in [key for key in values if key.startswith("__")]:
+		del values[key]
+	for df in frappe.get_meta(values.get("doctype") or doc.doctype).fields:
+		if engine.hidden_field(df.fieldtype, df.permlevel):
+			values.pop(df.fieldname, None)
+	return values
+
+
+def _format_value(value, fieldtype: str | None = None):
+	return frappe.format_value(value, {"fieldtype": fieldtype or "Data"})
+
+
+@lru_cache(maxsize=1)
+def template_environment():
+	"""Jinja's immutable sandbox with formatting helpers only: no ``frappe``, no database."""
+	from jinja2 import StrictUndefined
+	from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+	environment = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+	environment.globals.update(
+		{
+			"_": _,
+			"nowdate": nowdate,
+			"today": nowdate,
+			"now": now,
+			"getdate": getdate,
+			"format_date": format_date,
+			"format_datetime": format_datetime,
+			"format_value": _format_value,
+			"fmt_money": fmt_money,
+			"flt": flt,
+			"cint": cint,
+		}
+	)
+	return environment
+
+
+@lru_cache(maxsize=512)
+def _compiled(template: str):
+	return template_environment().from_string(template)
+
+
+def render(template: str | None, doc) -> str:
+	"""Fill ``template`` from the record (``doc``) in the sandbox; raises on an error in it."""
+	if not template:
+		return ""
+	if "{" not in template:
+		return template
+	return _compiled(template).render(doc=record_values(doc))
+
+
+@contextmanager
+def acting_as(user: str):
+	"""Run the block with ``user``'s permissions (``frappe.session.user``, roles, permission caches).
+	Unlike ``frappe.set_user`` the request's session, form_dict and Jinja environment are left alone,
+	and everything is put back afterwards, whatever happens."""
+	local = frappe.local
+	if local.session.user == user:
+		yield
+		return
+	saved = (local.session, local.user_perms, local.role_permissions, local.new_doc_templates)
+	local.session = frappe._dict(local.session, user=user)
+	local.user_perms, local.role_permissions, local.new_doc_templates = None, {}, {}
+	try:
+		yield
+	finally:
+		local.session, local.user_perms, local.role_permissions, local.new_doc_templates = saved
+
+
+def author_refusal(author: str | None, doc) -> str | None:
+	"""Why the rule's author cannot act on ``doc``, or None."""
+	if not author or not frappe.db.get_value("User", {"name": author, "enabled": 1}):
+		return _("its author {0} is not an enabled user").format(author or "-")
+	if not frappe.has_permission(doc.doctype, "read", doc, user=author):
+		return _("its author {0} may not read {1} {2}").format(author, _(doc.doctype), doc.name)
+	return None
 
 
 # -- running a rule -----------------------------------------------------------------------------------
@@ -134,22 +275,23 @@ def stack() -> list[tuple]:
 class Run:
 	"""One rule's actions on one record; the actions module does the work of each action type."""
 
-	def __init__(self, rule, doc, log):
-		self.rule, self.doc, self.log = rule, doc, log
+	def __init__(self, rule, doc, log, author: str, actions: list):
+		self.rule, self.doc, self.log, self.author, self.actions = rule, doc, log, author, actions
 		self.approvals: list[str] = []
 		self.savepoint = f"sa_automation_{log.depth}"  # nested rules must not reuse the name
 
 	def render(self, template: str | None) -> str:
-		return frappe.render_template(template, {"doc": self.doc, "rule": self.rule}) if template else ""
+		return render(template, self.doc)
 
 	def update_record(self, values: dict):
-		"""Save the record with new values through the document API (validations and other rules
-		run; this rule does not rerun on it). The caller's document object is updated in place."""
+		"""Save the record with new values through the document API, with the author's permissions
+		(validations and other rules run; this rule does not rerun on it). The caller's document
+		object is updated in place."""
 		doc = self.doc
 		doc.reload()
 		doc.update(values)
 		ignore_permissions = doc.flags.ignore_permissions
-		doc.flags.ignore_permissions = True  # the rule acts, not the user who saved
+		doc.flags.ignore_permissions = False  # the rule acts with its author's rights
 		doc.flags.updater_reference = {
 			"doctype": RULE,
 			"docname": self.rule.name,
@@ -166,16 +308,17 @@ class Run:
 			doc.flags.updater_reference = None
 
 
-def run_rule(rule_name: str, doc, trigger: str, start: int = 0) -> str | None:
+def run_rule(rule_name: str, doc, trigger: str, start: int = 0, snapshot: dict | None = None) -> str | None:
 	"""Run a rule's actions from position ``start`` on ``doc``; returns the log's name (None when the
-	loop guard held the rule back). Each action runs in a savepoint: a failing action is rolled
-	back and logged, and the next action still runs."""
+	loop guard held the rule back, or the rule is gone or disabled). ``snapshot``: the actions and
+	author to run instead of the rule's current ones (an approved request). Each action runs in a
+	savepoint: a failing action is rolled back and logged, and the next action still runs."""
 	from sales_accelerator.automation.actions import run_action
 
 	key = (rule_name, doc.doctype, doc.name)
 	running = stack()
 	refusal = engine.loop_refusal(running, *key)
-	if refusal == "loop":
+	if refusal == "loop" or not rule_exists(rule_name, enabled=snapshot is None):
 		return None
 	rule = frappe.get_cached_doc(RULE, rule_name)
 	log = _new_log(rule_name, doc, trigger, depth=len(running))
@@ -184,13 +327,46 @@ def run_rule(rule_name: str, doc, trigger: str, start: int = 0) -> str | None:
 		log.error = _("Not run: {0} rules were already running on this record (loop guard).").format(
 			engine.MAX_DEPTH
 		)
-		return _insert_log(log, rule)
+		running.append(key)  # the log's own save must not start another run
+		try:
+			return _insert_log(log, rule.owner)
+		finally:
+			running.pop()
 
+	if snapshot:
+		author, actions = snapshot.get("author"), [frappe._dict(row) for row in snapshot.get("actions") or []]
+	else:
+		author, actions = rule.modified_by, list(rule.actions[start:])
 	started = time.perf_counter()
-	run = Run(rule, doc, log)
+	run = Run(rule, doc, log, author, actions)
 	running.append(key)
 	try:
-		for action in rule.actions[start:]:
+		meta = frappe.get_meta(doc.doctype)
+		target = engine.target_refusal(doc.doctype, meta.module, meta.issingle, meta.istable)
+		refused = _(target).format(_(doc.doctype)) if target else author_refusal(author, doc)
+		if refused:
+			log.error = _("Not run: {0}.").format(refused)
+			log.append("actions", {"action_type": _("Rule"), "outcome": "Failed", "detail": log.error})
+		else:
+			_run_actions(run, run_action)
+		log.status = engine.log_status(row.outcome for row in log.actions)
+		log.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+		name = _insert_log(log, rule.owner)  # still on the stack: rules on the log cannot loop
+	finally:
+		running.pop()
+	for approval in run.approvals:
+		frappe.db.set_value("Automation Approval", approval, "rule_log", name, update_modified=False)
+	if any(row.outcome == "Queued" for row in log.actions):
+		from sales_accelerator.automation.webhooks import enqueue_deliveries
+
+		enqueue_deliveries(log)
+	return name
+
+
+def _run_actions(run, run_action):
+	log = run.log
+	with acting_as(run.author):
+		for action in run.actions:
 			frappe.db.savepoint(run.savepoint)
 			messages = len(frappe.local.message_log)
 			try:
@@ -207,18 +383,6 @@ def run_rule(rule_name: str, doc, trigger: str, start: int = 0) -> str | None:
 			log.append("actions", {"action_type": action.action_type, **row})
 			if row["outcome"] == "Waiting for Approval":
 				break
-	finally:
-		running.pop()
-	log.status = engine.log_status(row.outcome for row in log.actions)
-	log.duration_ms = round((time.perf_counter() - started) * 1000, 1)
-	name = _insert_log(log, rule)
-	for approval in run.approvals:
-		frappe.db.set_value("Automation Approval", approval, "rule_log", name, update_modified=False)
-	if any(row.outcome == "Queued" for row in log.actions):
-		from sales_accelerator.automation.webhooks import enqueue_deliveries
-
-		enqueue_deliveries(log)
-	return name
 
 
 def _new_log(rule_name: str, doc, trigger, depth: int):
@@ -234,7 +398,7 @@ def _new_log(rule_name: str, doc, trigger, depth: int):
 	)
 
 
-def _insert_log(log, rule) -> str:
+def _insert_log(log, owner: str | None) -> str:
 	log.insert(ignore_permissions=True)
 	if log.status in ("Failed", "Partly Failed") and frappe.db.get_single_value(
 		"Sales Accelerator Settings", "notify_rule_failures"
@@ -242,11 +406,11 @@ def _insert_log(log, rule) -> str:
 		from sales_accelerator.automation.actions import notify_users
 
 		notify_users(
-			[rule.owner],
+			[owner],
 			LOG,
 			log.name,
 			_("Automation Rule {0} failed on {1} {2}").format(
-				frappe.bold(rule.name), _(log.document_type), frappe.bold(log.document_name)
+				bold(log.rule), _(log.document_type), bold(log.document_name)
 			),
 			frappe.utils.escape_html(log.error or ""),
 		)

@@ -1,17 +1,25 @@
 """Time-based Automation Rules: Scheduled, Days Before / After Date, Inactive For Days.
 
 Every minute the scheduler claims the rules whose ``next_run_at`` has come (a conditional update:
-one tick, on one machine, wins each run), finds the matching records with one query, and splits
-them into RQ jobs of ``CHUNK`` records. Each record runs in its own transaction.
+one tick, on one machine, wins each run), finds the matching records with one query, and hands them
+to one RQ job that acts on them ``CHUNK`` records per transaction.
+
+A run is resumable: the claim leaves a marker on the rule (``run_started_at``, the window's start
+``run_from``, and a lease ``run_lease_until`` the job extends as it goes) that is cleared when the
+run completes. When a job dies after the claim, a later tick finds the expired lease, claims the run
+again and acts on the same window, skipping the records that already have a log of the rule since
+the run started: nothing is acted on twice. A rule with an unfinished run is not claimed again
+until that run completes.
 """
 
 import frappe
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from sales_accelerator.automation.rules import RULE, conditions_met, run_rule
+from sales_accelerator.automation.rules import LOG, RULE, conditions_met, run_rule
 from sales_accelerator.engine import automation as engine
 
 CHUNK = 200
+LEASE_MINUTES = 15
 SCHEDULE_FIELDS = (
 	"name",
 	"document_type",
@@ -27,15 +35,34 @@ SCHEDULE_FIELDS = (
 	"condition",
 	"next_run_at",
 	"last_run_at",
+	"run_started_at",
+	"run_from",
+	"run_lease_until",
 )
 
 
 def run_due_rules(now=None, inline: bool = False, commit: bool = True) -> dict[str, int]:
-	"""Claim and run the time-based rules that are due; returns {rule: records queued}."""
+	"""Claim and run the time-based rules that are due, and the runs whose job died; returns
+	{rule: records to act on}."""
 	now = get_datetime(now) if now else now_datetime()
 	due = frappe.get_all(
 		RULE,
-		filters={"enabled": 1, "trigger": ["in", engine.TIME_TRIGGERS], "next_run_at": ["<=", now]},
+		filters={
+			"enabled": 1,
+			"trigger": ["in", engine.TIME_TRIGGERS],
+			"next_run_at": ["<=", now],
+			"run_started_at": ["is", "not set"],
+		},
+		fields=list(SCHEDULE_FIELDS),
+	)
+	stalled = frappe.get_all(
+		RULE,
+		filters={
+			"enabled": 1,
+			"trigger": ["in", engine.TIME_TRIGGERS],
+			"run_started_at": ["is", "set"],
+			"run_lease_until": ["<", now_datetime()],
+		},
 		fields=list(SCHEDULE_FIELDS),
 	)
 	queued = {}
@@ -44,32 +71,124 @@ def run_due_rules(now=None, inline: bool = False, commit: bool = True) -> dict[s
 			continue
 		names = records_for(rule, now)
 		queued[rule.name] = len(names)
-		for start in range(0, len(names), CHUNK):
-			chunk = names[start : start + CHUNK]
-			if inline:
-				run_on_records(rule.name, chunk, commit=commit)
-			else:
-				frappe.enqueue(
-					"sales_accelerator.automation.schedule.run_on_records",
-					queue="long",
-					rule=rule.name,
-					names=chunk,
-					enqueue_after_commit=True,
-				)
+		start_run(rule.name, names, inline, commit)
+	for rule in stalled:
+		if not reclaim(rule, commit):
+			continue
+		queued[rule.name] = len(remaining(rule.name, None))
+		start_run(rule.name, None, inline, commit)
 	return queued
 
 
+def start_run(rule: str, names: list[str] | None, inline: bool, commit: bool):
+	if inline:
+		run_window(rule, names, commit=commit)
+	else:
+		frappe.enqueue(
+			"sales_accelerator.automation.schedule.run_window",
+			queue="long",
+			rule=rule,
+			names=names,
+			enqueue_after_commit=True,
+		)
+
+
 def claim(rule, now, commit: bool) -> bool:
-	"""Move the rule's next run forward, only if no other tick did first."""
+	"""Move the rule's next run forward and mark the run as started, only if no other tick did first."""
 	frappe.db.sql(
-		f"""update `tab{RULE}` set next_run_at=%(next)s, last_run_at=%(now)s
-		where name=%(name)s and next_run_at=%(due)s""",
-		{"next": engine.next_run(rule, now), "now": now, "name": rule.name, "due": rule.next_run_at},
+		f"""update `tab{RULE}` set next_run_at=%(next)s, last_run_at=%(now)s, run_from=%(from)s,
+			run_started_at=%(started)s, run_lease_until=%(lease)s
+		where name=%(name)s and next_run_at=%(due)s and run_started_at is null""",
+		{
+			"next": engine.next_run(rule, now),
+			"now": now,
+			"from": rule.last_run_at,
+			"started": now_datetime(),
+			"lease": add_to_date(now_datetime(), minutes=LEASE_MINUTES),
+			"name": rule.name,
+			"due": rule.next_run_at,
+		},
 	)
 	claimed = frappe.db._cursor.rowcount == 1
 	if commit:
 		frappe.db.commit()
 	return claimed
+
+
+def reclaim(rule, commit: bool) -> bool:
+	"""Take over a run whose lease expired (its job died), only if no other tick did first."""
+	frappe.db.sql(
+		f"""update `tab{RULE}` set run_lease_until=%(lease)s
+		where name=%(name)s and run_started_at=%(started)s and run_lease_until=%(expired)s""",
+		{
+			"lease": add_to_date(now_datetime(), minutes=LEASE_MINUTES),
+			"name": rule.name,
+			"started": rule.run_started_at,
+			"expired": rule.run_lease_until,
+		},
+	)
+	claimed = frappe.db._cursor.rowcount == 1
+	if commit:
+		frappe.db.commit()
+	return claimed
+
+
+def _pending(rule: str):
+	values = frappe.db.get_value(RULE, rule, list(SCHEDULE_FIELDS), as_dict=True)
+	return values if values and values.run_started_at else None
+
+
+def remaining(rule: str, names: list[str] | None) -> list[str]:
+	"""The records of the pending run not yet acted on: the window (``run_from`` to ``last_run_at``)
+	less the records with a log of the rule since the run started."""
+	pending = _pending(rule)
+	if not pending:
+		return []
+	if names is None:
+		names = records_for(frappe._dict(pending, last_run_at=pending.run_from), pending.last_run_at)
+	done = (
+		set(
+			frappe.get_all(
+				LOG,
+				filters={
+					"rule": rule,
+					"creation": [">=", pending.run_started_at],
+					"document_name": ["in", names],
+				},
+				pluck="document_name",
+			)
+		)
+		if names
+		else set()
+	)
+	return [name for name in names if name not in done]
+
+
+def run_window(rule: str, names: list[str] | None = None, commit: bool = True):
+	"""The job of one run: act on its records, ``CHUNK`` per transaction, extending the lease as it
+	goes; then clear the run's marker."""
+	pending = _pending(rule)
+	if not pending:
+		return
+	todo = remaining(rule, names)
+	for start in range(0, len(todo), CHUNK):
+		run_on_records(rule, todo[start : start + CHUNK], commit=commit)
+		frappe.db.set_value(
+			RULE,
+			rule,
+			"run_lease_until",
+			add_to_date(now_datetime(), minutes=LEASE_MINUTES),
+			update_modified=False,
+		)
+		if commit:
+			frappe.db.commit()
+	frappe.db.sql(
+		f"""update `tab{RULE}` set run_started_at=null, run_from=null, run_lease_until=null
+		where name=%(name)s and run_started_at=%(started)s""",
+		{"name": rule, "started": pending.run_started_at},
+	)
+	if commit:
+		frappe.db.commit()
 
 
 def records_for(rule, now) -> list[str]:

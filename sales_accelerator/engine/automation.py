@@ -14,6 +14,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from sales_accelerator.engine import EngineError
+from sales_accelerator.engine.records import NOT_UPDATABLE_FIELDTYPES
 
 # -- triggers ------------------------------------------------------------------------------------------
 ON_CREATE = "On Create"
@@ -64,7 +65,7 @@ ASSIGNEES = "Assignees"
 MAX_DEPTH = 3
 NUMERIC_FIELDTYPES = ("Int", "Float", "Currency", "Percent")
 DATE_FIELDTYPES = ("Date", "Datetime")
-NOT_SETTABLE = ("Table", "Table MultiSelect", "Section Break", "Column Break", "Tab Break", "HTML", "Button")
+NOT_SETTABLE = NOT_UPDATABLE_FIELDTYPES
 FILTER_OPERATORS = (
 	"=",
 	"!=",
@@ -185,6 +186,96 @@ def loop_refusal(stack: list[tuple], rule: str, doctype: str, name: str, max_dep
 	return None
 
 
+# -- what a rule may act on ----------------------------------------------------------------------------
+# A rule acts with its author's permissions (see automation/rules.py), but some DocTypes are the keys
+# to everything else: who may log in and with which roles, the schema and its permissions, code that
+# runs on the server or in the browser, files, the audit trail, email accounts and site settings. A rule
+# may never target them, whoever wrote it: a mistake there cannot be undone from the desk, and a rule
+# is a standing order that keeps acting long after its author looked at it.
+PROTECTED_DOCTYPES = frozenset(
+	{
+		# people, roles and permissions
+		"User",
+		"Role",
+		"Role Profile",
+		"Module Profile",
+		"Has Role",
+		"User Permission",
+		"User Group",
+		"DocShare",
+		"DocPerm",
+		"Custom DocPerm",
+		# the schema and code
+		"DocType",
+		"DocField",
+		"Module Def",
+		"Custom Field",
+		"Property Setter",
+		"Customize Form",
+		"Server Script",
+		"Client Script",
+		"Scheduled Job Type",
+		"Report",
+		"Print Format",
+		"Web Form",
+		"Workflow",
+		"Notification",
+		"Webhook",
+		"Assignment Rule",
+		# files, the audit trail, mail and settings
+		"File",
+		"Version",
+		"Comment",
+		"Communication",
+		"Access Log",
+		"Activity Log",
+		"Error Log",
+		"Deleted Document",
+		"Email Account",
+		"Email Queue",
+		"OAuth Client",
+		"Connected App",
+		"Social Login Key",
+		"System Settings",
+	}
+)
+# Whole modules of Frappe that are the framework itself (the DocTypes above and their relatives),
+# except the few records sellers work with.
+PROTECTED_MODULES = frozenset(
+	{"Core", "Custom", "Desk", "Email", "Integrations", "Automation", "Printing", "Website"}
+)
+MODULE_EXCEPTIONS = frozenset({"ToDo", "Event"})
+# The app's own DocTypes: a rule acting on its own logs, approvals, enrollments or settings loops,
+# or rewrites the machinery that holds it back. Two are records people work with and rules are made
+# for: an Automation Approval's decision ("when rejected, tell the seller") and a CRM Action Note.
+APP_MODULE = "Sales Accelerator"
+APP_TARGETS = frozenset({"Automation Approval", "CRM Action Note"})
+
+
+def target_refusal(doctype: str, module: str | None, issingle=False, istable=False) -> str | None:
+	"""Why a rule may not act on records of ``doctype`` (of ``module``), or None."""
+	if istable:
+		return "Document Type: {0} is a child table; choose the document type it belongs to"
+	if issingle:
+		return "Document Type: {0} is a settings page, not a document type of records"
+	if doctype in PROTECTED_DOCTYPES:
+		return (
+			"Document Type: {0} is part of the framework's security or configuration; rules cannot act on it"
+		)
+	if module in PROTECTED_MODULES and doctype not in MODULE_EXCEPTIONS:
+		return (
+			"Document Type: {0} is part of the framework's security or configuration; rules cannot act on it"
+		)
+	if module == APP_MODULE and doctype not in APP_TARGETS:
+		return "Document Type: {0} is part of the automation itself; rules cannot act on it"
+	return None
+
+
+def hidden_field(fieldtype: str | None, permlevel=0) -> bool:
+	"""A field a rule neither reads nor writes: a password, or one above permission level 0."""
+	return fieldtype == "Password" or int(permlevel or 0) > 0
+
+
 # -- validation ----------------------------------------------------------------------------------------
 def parse_filters(value, fields: dict[str, str] | None = None) -> list[list]:
 	"""Frappe filter syntax as JSON (a list of [field, operator, value] or [doctype, field, operator,
@@ -214,10 +305,18 @@ def parse_filters(value, fields: dict[str, str] | None = None) -> list[list]:
 	return parsed
 
 
-def validate_rule(rule: dict, fields: dict[str, str], submittable: bool) -> list[list]:
+def validate_rule(
+	rule: dict, fields: dict[str, str], submittable: bool, permlevels: dict[str, int] | None = None
+) -> list[list]:
 	"""Refuse a rule that cannot work, naming the field or action row; returns the parsed filters.
 
-	``fields`` maps the document type's field names to their field types."""
+	``fields`` maps the document type's field names to their field types, ``permlevels`` to their
+	permission levels. A rule reads and writes only fields of level 0 that are not passwords."""
+	permlevels = permlevels or {}
+
+	def hidden(fieldname) -> bool:
+		return hidden_field(fields.get(fieldname), permlevels.get(fieldname))
+
 	trigger = rule.get("trigger")
 	if trigger not in TRIGGERS:
 		raise EngineError("Trigger {0} is not one of {1}", trigger, ", ".join(TRIGGERS))
@@ -229,6 +328,10 @@ def validate_rule(rule: dict, fields: dict[str, str], submittable: bool) -> list
 			raise EngineError("{0}: the document type has no field {1}", label, fieldname)
 		if types and fields.get(fieldname, "Datetime") not in types:
 			raise EngineError("{0}: {1} is not a date field", label, fieldname)
+		if hidden(fieldname):
+			raise EngineError(
+				"{0}: {1} is a password or a restricted field; rules cannot read it", label, fieldname
+			)
 
 	if trigger == ON_FIELD_CHANGE:
 		field_of(rule.get("field_name"), "Field")
@@ -253,17 +356,23 @@ def validate_rule(rule: dict, fields: dict[str, str], submittable: bool) -> list
 		if rule.get("days") in (None, "") or int(rule["days"]) < minimum:
 			raise EngineError("Days must be {0} or more for the trigger {1}", minimum, trigger)
 	filters = parse_filters(rule.get("filters"), fields)
+	for fieldname, _operator, _value in filters:
+		if hidden(fieldname):
+			raise EngineError(
+				"Filter on {0}: a password or a restricted field; rules cannot read it", fieldname
+			)
 
 	actions = rule.get("actions") or []
 	if not actions:
 		raise EngineError("Add at least one action")
 	for row in actions:
-		validate_action(row, fields)
+		validate_action(row, fields, permlevels)
 	return filters
 
 
-def validate_action(row: dict, fields: dict[str, str]):
+def validate_action(row: dict, fields: dict[str, str], permlevels: dict[str, int] | None = None):
 	kind, label = row.get("action_type"), f"#{row.get('idx') or '?'}"
+	permlevels = permlevels or {}
 	if kind not in ACTION_TYPES:
 		raise EngineError("Action {0}: {1} is not an action type", label, kind)
 
@@ -280,6 +389,13 @@ def validate_action(row: dict, fields: dict[str, str]):
 			raise EngineError("Action {0} ({1}): the document type has no field {2}", label, kind, fieldname)
 		if fields[fieldname] in NOT_SETTABLE:
 			raise EngineError("Action {0} ({1}): {2} cannot be set by a rule", label, kind, fieldname)
+		if hidden_field(fields[fieldname], permlevels.get(fieldname)):
+			raise EngineError(
+				"Action {0} ({1}): {2} is a restricted field (permission level above 0); rules cannot set it",
+				label,
+				kind,
+				fieldname,
+			)
 		if kind == CHANGE_SCORE:
 			if fields[fieldname] not in NUMERIC_FIELDTYPES:
 				raise EngineError("Action {0} ({1}): {2} is not a number field", label, kind, fieldname)
@@ -293,6 +409,15 @@ def validate_action(row: dict, fields: dict[str, str]):
 			raise EngineError(
 				"Action {0} ({1}): the document type has no field {2}", label, kind, row["recipient_field"]
 			)
+	if row.get("recipient_field") and hidden_field(
+		fields.get(row["recipient_field"]), permlevels.get(row["recipient_field"])
+	):
+		raise EngineError(
+			"Action {0} ({1}): {2} is a password or a restricted field; rules cannot read it",
+			label,
+			kind,
+			row["recipient_field"],
+		)
 	if kind == SEND_EMAIL:
 		need("email_template", "Email Template")
 	if kind == WEBHOOK:
@@ -429,22 +554,62 @@ def webhook_url_refusal(url: str, label: str = ""):
 	return parts.hostname
 
 
-def address_refusal(host: str, addresses: Iterable[str], allowlist: Iterable[str]) -> str | None:
-	"""Why a webhook may not call ``host`` (resolved to ``addresses``), or None.
+STANDARD_PORTS = (80, 443)
 
-	Private, loopback, link-local, multicast, reserved and unspecified addresses are refused unless
-	the allow-list (host names, addresses or networks such as 10.0.0.0/8) lets them through."""
-	allowed_hosts, allowed_networks = set(), []
-	for entry in allowlist:
-		entry = entry.strip().lower()
-		if not entry or entry.startswith("#"):
-			continue
-		try:
-			allowed_networks.append(ipaddress.ip_network(entry, strict=False))
-		except ValueError:
-			allowed_hosts.add(entry)
-	if host.lower().rstrip(".") in allowed_hosts:
+
+def allowlist_entry(entry: str) -> tuple | None:
+	"""An allow-list line as (host or network, ports): ``crm.internal``, ``10.0.0.0/8``, ``::1``
+	allow the standard ports 80 and 443; ``crm.internal:8080``, ``10.0.0.0/8:8000``,
+	``[::1]:8080`` that port as well; ``host:*`` any port. None for a blank line or a comment."""
+	entry = entry.strip().lower()
+	if not entry or entry.startswith("#"):
 		return None
+	ports = STANDARD_PORTS
+	try:
+		return ipaddress.ip_network(entry, strict=False), ports
+	except ValueError:
+		pass
+	target, port = entry, None
+	if entry.startswith("[") and "]" in entry:  # [v6 address or network]:port
+		target, _bracket, rest = entry[1:].partition("]")
+		port = rest[1:] if rest.startswith(":") else None
+	elif ":" in entry:
+		target, port = entry.rsplit(":", 1)
+	if port == "*":
+		ports = None  # any
+	elif port:
+		if not port.isdigit() or not 0 < int(port) < 65536:
+			return None
+		ports = (*STANDARD_PORTS, int(port))
+	try:
+		return ipaddress.ip_network(target, strict=False), ports
+	except ValueError:
+		return target.rstrip("."), ports
+
+
+def _port_allowed(port: int, ports) -> bool:
+	return ports is None or port in ports
+
+
+def address_refusal(
+	host: str, addresses: Iterable[str], allowlist: Iterable[str], port: int | None = None
+) -> str | None:
+	"""Why a webhook may not call ``host`` on ``port`` (resolved to ``addresses``), or None.
+
+	Only public (globally routable) addresses on ports 80 and 443 are called, unless the allow-list
+	lets an entry through: a host name (whatever it resolves to), an address or a network such as
+	10.0.0.0/8, each optionally with a port (see ``allowlist_entry``). Shared (100.64.0.0/10),
+	private, loopback, link-local, multicast, reserved and unspecified addresses are not public.
+	``port`` None: only the addresses are judged."""
+	entries = [parsed for parsed in map(allowlist_entry, allowlist) if parsed]
+	host = host.lower().rstrip(".")
+	by_name = [ports for target, ports in entries if target == host]
+	if by_name:
+		if port is None or any(_port_allowed(port, ports) for ports in by_name):
+			return None
+		return (
+			f"{host}: port {port} is not allowed (only 80 and 443 unless the allow-list names {host}:{port})"
+		)
 	addresses = list(addresses)
 	if not addresses:
 		return f"{host} does not resolve to an address"
@@ -452,16 +617,15 @@ def address_refusal(host: str, addresses: Iterable[str], allowlist: Iterable[str
 		address = ipaddress.ip_address(text.split("%")[0])
 		if getattr(address, "ipv4_mapped", None):
 			address = address.ipv4_mapped
-		public = not (
-			address.is_private
-			or address.is_loopback
-			or address.is_link_local
-			or address.is_multicast
-			or address.is_reserved
-			or address.is_unspecified
-		)
-		if not public and not any(address in network for network in allowed_networks):
-			return f"{host} resolves to {address}, a private, loopback or link-local address"
+		networks = [ports for target, ports in entries if not isinstance(target, str) and address in target]
+		if networks:
+			if port is not None and not any(_port_allowed(port, ports) for ports in networks):
+				return f"{host}: port {port} is not allowed for {address} (only 80 and 443 unless the allow-list says so)"
+			continue
+		if not address.is_global or address.is_multicast:
+			return f"{host} resolves to {address}, a private, loopback, link-local or otherwise non-public address"
+		if port is not None and port not in STANDARD_PORTS:
+			return f"{host}: port {port} is not allowed (only 80 and 443 unless the allow-list names {host}:{port})"
 	return None
 
 

@@ -21,8 +21,12 @@ class AutomationRule(Document):
 	def validate(self):
 		meta = frappe.get_meta(self.document_type)
 		fields = {df.fieldname: df.fieldtype for df in meta.fields}
+		permlevels = {df.fieldname: df.permlevel for df in meta.fields}
 		try:
-			filters = engine.validate_rule(self.as_dict(), fields, bool(meta.is_submittable))
+			refusal = engine.target_refusal(self.document_type, meta.module, meta.issingle, meta.istable)
+			if refusal:
+				raise EngineError(refusal, self.document_type)
+			filters = engine.validate_rule(self.as_dict(), fields, bool(meta.is_submittable), permlevels)
 			for action in self.actions:
 				if action.action_type == engine.WEBHOOK:
 					self.refuse_local_webhook(action)

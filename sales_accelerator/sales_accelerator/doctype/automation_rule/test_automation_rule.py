@@ -429,7 +429,7 @@ class TestWebhooks(AutomationTestCase):
 		frappe.db.set_single_value("Sales Accelerator Settings", "webhook_allowlist", "")
 
 	def queued_row(self, lead_name, allowlist=""):
-		frappe.db.set_single_value("Sales Accelerator Settings", "webhook_allowlist", "localhost")
+		frappe.db.set_single_value("Sales Accelerator Settings", "webhook_allowlist", "localhost:*")
 		make_rule(
 			"_Test webhook",
 			filters='[["sa_test_priority", "=", "Medium"]]',
@@ -454,14 +454,14 @@ class TestWebhooks(AutomationTestCase):
 		self.assertIn("loopback", refused.detail)
 		self.assertEqual(_Receiver.bodies, [])
 
-		lead, row = self.queued_row("Hook Allowed", allowlist="127.0.0.0/8\n::1")
+		lead, row = self.queued_row("Hook Allowed", allowlist="127.0.0.0/8:*\n[::1]:*")
 		webhooks.deliver(row, commit=False)
 		self.assertEqual(frappe.db.get_value("Automation Rule Log Action", row, "outcome"), "Done")
 		self.assertEqual([json.loads(b) for b in _Receiver.bodies], [{"lead": lead, "who": "Hook Allowed"}])
 
 	def test_a_failed_call_is_retried_later_then_given_up(self):
 		_Receiver.status = 500
-		_lead, row = self.queued_row("Hook Retried", allowlist="localhost")
+		_lead, row = self.queued_row("Hook Retried", allowlist="localhost:*")
 		webhooks.deliver(row, commit=False)
 		first = frappe.get_doc("Automation Rule Log Action", row)
 		self.assertEqual((first.outcome, first.attempts), ("Queued", 1))
