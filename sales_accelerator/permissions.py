@@ -9,12 +9,21 @@ from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 
 def crm_action_note_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""A note is visible, editable and creatable only by users who can read its record."""
-	return _can_read_record(doc.reference_doctype, doc.reference_name, user)
+	return _can_read_record(doc.reference_doctype, doc.reference_name, user, _is_new(doc))
 
 
 def sequence_record_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
-	"""Enrollments and activities: only for users who can read the record they run on."""
-	return _can_read_record(doc.record_type, doc.record_name, user)
+	"""Enrollments and activities: only for users who can read the record they run on. Only the app
+	makes and changes them (connect, the runner, the API), so no user may create, write or share
+	them, whatever the role permissions say; a manager may delete one."""
+	if ptype in SEQUENCE_RECORD_CHANGES:
+		return False
+	if doc.record_type and doc.record_type not in CUSTOMER_FACING_DOCTYPES:
+		return False
+	return _can_read_record(doc.record_type, doc.record_name, user, _is_new(doc))
+
+
+SEQUENCE_RECORD_CHANGES = ("create", "write", "submit", "cancel", "amend", "share", "import")
 
 
 def automation_approval_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
@@ -32,12 +41,18 @@ def automation_approval_query_conditions(user: str | None = None) -> str:
 	return f"`tabAutomation Approval`.approver = {frappe.db.escape(user)}"
 
 
-def _can_read_record(doctype: str | None, name: str | None, user: str | None) -> bool:
+def _can_read_record(doctype: str | None, name: str | None, user: str | None, is_new: bool = False) -> bool:
 	if not (doctype and name):
 		return True  # a new, empty document; the record is checked when it is set
 	if not frappe.db.exists(doctype, name):
-		return True  # the link validation names the missing record
+		# a new document: its link validation names the missing record; otherwise the history of a
+		# deleted record, which only the managers of sequences and automation see
+		return is_new or bool(set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES))
 	return bool(frappe.has_permission(doctype, "read", name, user=user))
+
+
+def _is_new(doc) -> bool:
+	return bool(doc.is_new()) if hasattr(doc, "is_new") else not doc.get("creation")
 
 
 def crm_action_note_query_conditions(user: str | None = None) -> str:

@@ -13,6 +13,7 @@ from sales_accelerator.sequences.enrollment import (
 	RETRY_MINUTES,
 	process_enrollment,
 )
+from sales_accelerator.utils import bold
 
 BATCH_SIZE = 100
 MAX_BATCHES = 50
@@ -106,6 +107,24 @@ def process_batch(names: list[str], token: str, commit: bool = True):
 			frappe.db.commit()
 
 
+def reconcile_failed_emails(days: int = 7) -> int:
+	"""Every five minutes: automated emails that Frappe finally failed to send show as Failed
+	activities. Frappe records the final error with ``db.set_value`` on the Email Queue, which fires
+	no doc event, so the queue is read here. Returns how many activities were marked."""
+	from sales_accelerator.sequences.enrollment import ACTIVITY, fail_sent_email
+
+	failed = frappe.db.sql(
+		f"""select a.name, q.error from `tabEmail Queue` q
+		join `tab{ACTIVITY}` a on a.reference_doctype='Communication' and a.reference_name=q.communication
+		where q.status='Error' and q.modified >= %(since)s
+		and a.step_type='Automated Email' and a.status='Completed'""",
+		{"since": add_to_date(now_datetime(), days=-days)},
+	)
+	for activity, error in failed:
+		fail_sent_email(activity, error)
+	return len(failed)
+
+
 def send_activity_reminders(limit: int = 1000) -> int:
 	"""Remind sellers of their open activities whose reminder time has come (every minute)."""
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
@@ -128,9 +147,9 @@ def send_activity_reminders(limit: int = 1000) -> int:
 						"document_type": "Sequence Activity",
 						"document_name": activity.name,
 						"subject": _("Reminder: {0} for {1} {2} is due {3}").format(
-							frappe.bold(activity.subject),
+							bold(activity.subject),
 							_(activity.record_type),
-							frappe.bold(activity.record_name),
+							bold(activity.record_name),
 							format_datetime(activity.due),
 						),
 					},

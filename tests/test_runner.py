@@ -134,3 +134,24 @@ def test_remaining_steps_counts_the_longest_way_ahead():
 def test_closed_reason(record_type, values, reason):
 	found = runner.closed_reason(record_type, values)
 	assert (found[0].format(found[1]) if found else None) == reason
+
+
+def test_closing_fields_are_what_closed_reason_reads():
+	assert runner.closing_fields("Lead") == ["status"]
+	assert runner.closing_fields("Prospect") == []
+	assert runner.closing_fields("User") == []
+	values = {field: "Converted" for field in runner.closing_fields("Lead")}
+	assert runner.closed_reason("Lead", values) == ("Lead is {0}", "Converted")
+
+
+def test_sequences_with_field_updates_need_write_access():
+	assert runner.has_field_updates(STEPS)
+	assert not runner.has_field_updates([s for s in STEPS if s["step_type"] != "Update Field"])
+
+
+def test_error_summary_keeps_the_last_line_of_a_traceback():
+	traceback = "Traceback (most recent call last):\n  File x\nsmtplib.SMTPRecipientsRefused: 550 no\n\n"
+	assert runner.error_summary(traceback) == "smtplib.SMTPRecipientsRefused: 550 no"
+	assert runner.error_summary("x" * 2000) == "x" * 1000
+	assert runner.error_summary("") is None
+	assert runner.error_summary(None) is None

@@ -212,3 +212,20 @@ def closed_reason(record_type: str, values: dict) -> tuple[str, object] | None:
 		if value in closing:
 			return reason, value
 	return None
+
+
+def closing_fields(record_type: str) -> list[str]:
+	"""The record's fields :func:`closed_reason` reads."""
+	return [field for field, _closing, _reason in CLOSED_WHEN.get(record_type, [])]
+
+
+def has_field_updates(steps: list[dict]) -> bool:
+	"""Whether a sequence writes to the records it runs on (so connecting one needs write access)."""
+	return any(step.get("step_type") == seq.UPDATE_FIELD for step in steps)
+
+
+def error_summary(error: str | None, limit: int = 1000) -> str | None:
+	"""The line of an error (often a whole traceback, as Frappe keeps a failed email's) that says
+	what went wrong: its last non-empty line."""
+	lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+	return lines[-1][:limit] if lines else None

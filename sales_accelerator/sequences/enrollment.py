@@ -16,7 +16,9 @@ from frappe.utils.data import escape_html
 from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
 from sales_accelerator.engine import runner
 from sales_accelerator.engine import sequence as seq
+from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES, field_update_refusal, is_web_link
 from sales_accelerator.engine.reminders import remind_at
+from sales_accelerator.utils import bold
 
 ENROLLMENT = "Sequence Enrollment"
 ACTIVITY = "Sequence Activity"
@@ -37,25 +39,28 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 	"""Enroll each record; returns the enrollment names. Refuses records already enrolled."""
 	sequence = frappe.get_doc("Sequence", sequence_name)
 	if sequence.status != "Active":
-		frappe.throw(_("Sequence {0} is not active; activate it first.").format(frappe.bold(sequence.title)))
+		frappe.throw(_("Sequence {0} is not active; activate it first.").format(bold(sequence.title)))
 	if sequence.record_type != doctype:
 		frappe.throw(
 			_("Sequence {0} is for {1}, not {2}.").format(
-				frappe.bold(sequence.title), _(sequence.record_type), _(doctype)
+				bold(sequence.title), _(sequence.record_type), _(doctype)
 			)
 		)
 	snapshot = snapshot_of(sequence)
 	seller = seller or frappe.session.user
+	writes = runner.has_field_updates(step_dicts(sequence.steps))
 	now = now_datetime()
 	enrollments = []
 	for name in names:
+		if writes:
+			check_may_update(sequence, doctype, name, seller)
 		running = running_enrollment(doctype, name)
 		if running:
 			frappe.throw(
 				_("{0} {1} is already in sequence {2}. Disconnect it first.").format(
 					_(doctype),
-					frappe.bold(name),
-					frappe.bold(frappe.db.get_value("Sequence", running.sequence, "title")),
+					bold(name),
+					bold(frappe.db.get_value("Sequence", running.sequence, "title")),
 				),
 				frappe.DuplicateEntryError,
 				title=_("Already Connected"),
@@ -82,6 +87,18 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 		process_enrollment(enrollment.name)
 		enrollments.append(enrollment.name)
 	return enrollments
+
+
+def check_may_update(sequence, doctype: str, name: str, seller: str):
+	"""A sequence that updates its records' fields runs only on records its seller may edit."""
+	if not frappe.has_permission(doctype, "write", name, user=seller):
+		frappe.throw(
+			_(
+				"Sequence {0} updates the fields of the records it runs on, and {1} may not edit {2} {3}."
+			).format(bold(sequence.title), bold(seller), _(doctype), bold(name)),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 
 
 def step_label(step) -> str:
@@ -153,6 +170,10 @@ class Run:
 		self.calendar = calendar_for(self.settings, doc.seller)
 
 	def forward(self):
+		# once per pass, before its steps: a pass runs under the row lock in a moment, and a record its
+		# own Update Field step closed (a "disqualify" step) finishes that pass as the sequence says
+		if self.exited():
+			return
 		for _turn in range(len(self.steps) * 3 + 3):  # each step is visited at most once per path
 			step = self.by_id[self.doc.current_step]
 			decision = runner.decide(self.steps, step["step_id"], self.facts(step), self.calendar)
@@ -175,6 +196,29 @@ class Run:
 			else:  # WAIT_FOR_SELLER
 				self.doc.next_due = None
 				return
+
+	def exited(self) -> bool:
+		"""End the enrollment if its record is gone, or closed (converted, lost, disabled...) and the
+		sequence exits on close: ERPNext closes records with ``db_set`` too, which fires no hook.
+		An enrollment on a record type the app does not run on (only ever written straight into the
+		table) fails without doing anything."""
+		if self.doc.record_type not in CUSTOMER_FACING_DOCTYPES:
+			reason = _("Sequences do not run on {0} records.").format(_(self.doc.record_type))
+			end(self.doc, "Failed", reason, self.now)
+			return True
+		fields = runner.closing_fields(self.doc.record_type) if self.settings.get("exit_on_close") else []
+		values = frappe.db.get_value(
+			self.doc.record_type, self.doc.record_name, ["name", *fields], as_dict=True
+		)
+		if not values:
+			end(self.doc, "Exited", _("The record was deleted"), self.now)
+			return True
+		found = runner.closed_reason(self.doc.record_type, values) if fields else None
+		if found:
+			reason, value = found
+			end(self.doc, "Exited", _(reason).format(_(str(value))), self.now)
+			return True
+		return False
 
 	def move(self, next_step: str | None, branch: str | None) -> bool:
 		taken = f"{self.doc.current_step}:{branch}" if branch else self.doc.current_step
@@ -344,9 +388,9 @@ def notify_assignee(doc, activity):
 			"document_type": ACTIVITY,
 			"document_name": activity.name,
 			"subject": _("New in sequence {0}: {1} for {2}").format(
-				frappe.bold(frappe.db.get_value("Sequence", doc.sequence, "title")),
-				frappe.bold(activity.subject),
-				frappe.bold(doc.record_title),
+				bold(frappe.db.get_value("Sequence", doc.sequence, "title")),
+				bold(activity.subject),
+				bold(doc.record_title),
 			),
 			# whoever caused it: a seller who moved their own sequence on is not told what they just did
 			"from_user": frappe.session.user,
@@ -362,8 +406,8 @@ def linkedin_link(doc) -> str:
 	meta = frappe.get_meta(doc.record_type)
 	for field in LINKEDIN_FIELDS:
 		if meta.has_field(field):
-			value = frappe.db.get_value(doc.record_type, doc.record_name, field)
-			if value:
+			value = (frappe.db.get_value(doc.record_type, doc.record_name, field) or "").strip()
+			if is_web_link(value):
 				return value
 	from urllib.parse import quote_plus
 
@@ -408,18 +452,30 @@ def send_email(doc, step, now) -> bool:
 	return run_once(doc, step, now, send)
 
 
+def fail_sent_email(activity: str, error: str | None):
+	"""An automated email Frappe finally could not send (after its retries): its activity is Failed."""
+	frappe.db.set_value(
+		ACTIVITY,
+		activity,
+		{"status": "Failed", "error": runner.error_summary(error) or _("The email could not be sent.")},
+		update_modified=False,
+	)
+
+
 def record_email(doc) -> str | None:
 	field = EMAIL_FIELDS.get(doc.record_type)
 	return frappe.db.get_value(doc.record_type, doc.record_name, field) if field else None
 
 
 def update_record(doc, step, now) -> bool:
-	"""Change the record through the document API, so its validations and our rules run."""
+	"""Change the record through the document API, so its validations and our rules run, with no
+	more rights than the enrollment's seller has (checked now, not only when it was connected)."""
 
 	def update():
 		frappe.flags.sa_updating_enrollment = doc.name
 		try:
 			record = frappe.get_doc(doc.record_type, doc.record_name)
+			check_field_update(record, step["field_name"], doc.seller)
 			if step["field_name"] == TAG_FIELD:
 				record.add_tag(step["value"])
 			else:
@@ -429,6 +485,31 @@ def update_record(doc, step, now) -> bool:
 			frappe.flags.sa_updating_enrollment = None
 
 	return run_once(doc, step, now, update)
+
+
+def check_field_update(record, fieldname: str, seller: str):
+	"""Refuse a field update the seller could not make themselves: a record type the app does not
+	run on, a record they may not edit, or a field that is a password, a table or above level 0."""
+	if record.doctype not in CUSTOMER_FACING_DOCTYPES:
+		frappe.throw(
+			_("Sequences do not update {0} records.").format(_(record.doctype)), frappe.PermissionError
+		)
+	if not frappe.has_permission(record.doctype, "write", record, user=seller):
+		frappe.throw(
+			_("{0} may not edit {1} {2}, so the sequence cannot update its {3}.").format(
+				bold(seller), _(record.doctype), bold(record.name), bold(fieldname)
+			),
+			frappe.PermissionError,
+		)
+	if fieldname == TAG_FIELD:
+		return
+	field = record.meta.get_field(fieldname)
+	refusal = field_update_refusal(field.fieldtype, field.permlevel) if field else "unknown"
+	if refusal:
+		frappe.throw(
+			_("A sequence may not update the field {0} of {1}.").format(bold(fieldname), _(record.doctype)),
+			frappe.PermissionError,
+		)
 
 
 # -- conditions --------------------------------------------------------------------------------------
@@ -481,15 +562,29 @@ def condition_met(doc, kind: str | None, subject) -> bool:
 
 def replied_since(doc, since) -> bool:
 	"""An email received from the record (linked to it, or from its address) since ``since``."""
-	email = record_email(doc)
+	email = (record_email(doc) or "").strip()
+	linked = frappe.db.sql(
+		"""select 1 from `tabCommunication`
+		where communication_type='Communication' and sent_or_received='Received' and creation >= %s
+		and reference_doctype=%s and reference_name=%s limit 1""",
+		(since, doc.record_type, doc.record_name),
+	)
+	if linked or not email:
+		return bool(linked)
+	# the sender is stored as the bare address or as "Name <address>": match the address exactly
 	return bool(
 		frappe.db.sql(
 			"""select 1 from `tabCommunication`
 			where communication_type='Communication' and sent_or_received='Received' and creation >= %s
-			and ((reference_doctype=%s and reference_name=%s) or (%s != '' and sender like %s)) limit 1""",
-			(since, doc.record_type, doc.record_name, email or "", f"%{email}%"),
+			and (sender=%s or sender like %s) limit 1""",
+			(since, email, f"%<{escape_like(email)}>"),
 		)
 	)
+
+
+def escape_like(text: str) -> str:
+	"""``text`` matched literally by LIKE (``_`` and ``%`` are wildcards there)."""
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # -- ending ------------------------------------------------------------------------------------------
@@ -522,11 +617,14 @@ def stop(doctype: str, name: str, status: str, reason: str, only_if: str | None 
 	running = running_enrollment(doctype, name)
 	if not running:
 		return []
-	doc = frappe.get_doc(ENROLLMENT, running.name)
-	if only_if and not json.loads(doc.steps_snapshot)["settings"].get(only_if):
-		return []
-	if frappe.flags.sa_updating_enrollment == doc.name:
+	if frappe.flags.sa_updating_enrollment == running.name:
 		return []  # the sequence itself is changing the record (e.g. its "disqualify" step)
+	# lock the row and read it again: a worker may have run it since (it holds the lock meanwhile)
+	doc = frappe.get_doc(ENROLLMENT, running.name, for_update=True)
+	if doc.status != "Active":
+		return []
+	if only_if and not (json.loads(doc.steps_snapshot or "{}").get("settings") or {}).get(only_if):
+		return []
 	end(doc, status, reason)
 	doc.save(ignore_permissions=True)
 	return [doc.name]

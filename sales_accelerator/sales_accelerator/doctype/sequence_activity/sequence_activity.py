@@ -2,15 +2,34 @@
 # License: MIT. See license.txt
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime
 
+from sales_accelerator.engine.records import is_web_link
 from sales_accelerator.engine.reminders import remind_at
+from sales_accelerator.utils import bold, check_record_type
 
 
 class SequenceActivity(Document):
+	"""Made by the runner and finished through the API (``complete_activity`` and the like): every
+	role may only read it."""
+
 	def validate(self):
+		self.validate_record_type()
+		self.validate_link()
 		self.set_remind_at()
+
+	def validate_record_type(self):
+		check_record_type(self.record_type)
+
+	def validate_link(self):
+		"""Only web addresses: the link is rendered as a link on the Up next panel and the work queue."""
+		self.link = (self.link or "").strip() or None
+		if self.link and not is_web_link(self.link):
+			frappe.throw(
+				_("{0} must be a web address starting with http:// or https://.").format(bold(_("Link")))
+			)
 
 	def set_remind_at(self):
 		"""A changed reminder or due time sets the reminder anew (and lets it be sent again)."""
@@ -24,3 +43,5 @@ class SequenceActivity(Document):
 def on_doctype_update():
 	# the seller's work queue: my open activities by due time
 	frappe.db.add_index("Sequence Activity", ["assigned_to", "status", "due"])
+	# a failed email finds its activity by the Communication it made
+	frappe.db.add_index("Sequence Activity", ["reference_doctype", "reference_name"])

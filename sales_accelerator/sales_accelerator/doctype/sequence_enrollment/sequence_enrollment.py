@@ -1,12 +1,64 @@
 # Copyright (c) 2026, sales_accelerator contributors
 # License: MIT. See license.txt
 
+import json
+
 import frappe
+from frappe import _
 from frappe.model.document import Document
+
+from sales_accelerator.utils import bold, check_record_type
+
+# what the app's own code sets once, when it connects the record
+FIXED_FIELDS = ("sequence", "record_type", "record_name", "steps_snapshot")
 
 
 class SequenceEnrollment(Document):
-	pass
+	"""Made and moved only by the app (connect, the runner, the API): every role may only read it."""
+
+	def validate(self):
+		self.validate_record_type()
+		if self.is_new():
+			self.validate_snapshot()
+		else:
+			self.validate_fixed_fields()
+
+	def validate_record_type(self):
+		check_record_type(self.record_type)
+
+	def validate_snapshot(self):
+		"""The steps and settings the enrollment runs are its sequence's, as connecting copies them."""
+		from sales_accelerator.sequences.enrollment import snapshot_of
+
+		sequence = frappe.get_doc("Sequence", self.sequence)
+		if sequence.record_type != self.record_type:
+			frappe.throw(
+				_("Sequence {0} is for {1}, not {2}.").format(
+					bold(sequence.title), _(sequence.record_type), _(self.record_type)
+				)
+			)
+		try:
+			snapshot = json.loads(self.steps_snapshot or "")
+		except ValueError:
+			snapshot = None
+		if snapshot != json.loads(snapshot_of(sequence)):
+			frappe.throw(
+				_("{0} must be the steps of sequence {1}.").format(
+					bold(_("Steps Snapshot")), bold(sequence.title)
+				)
+			)
+
+	def validate_fixed_fields(self):
+		before = self.get_doc_before_save()
+		if not before:
+			return
+		for field in FIXED_FIELDS:
+			if self.get(field) != before.get(field):
+				frappe.throw(
+					_("{0} of a Sequence Enrollment cannot be changed.").format(
+						bold(_(self.meta.get_label(field)))
+					)
+				)
 
 
 def on_doctype_update():
