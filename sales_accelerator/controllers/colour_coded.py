@@ -7,11 +7,12 @@ from frappe.model.document import Document
 from sales_accelerator.crm import clear_crm_config_cache
 from sales_accelerator.engine import EngineError, colours
 from sales_accelerator.engine.variables import find_duplicates
+from sales_accelerator.utils import bold
 
 
 def throw_engine_error(error: EngineError, prefix: str | None = None):
 	"""Raise a translated ``frappe.ValidationError`` from an engine error, its values in bold."""
-	message = _(error.message).format(*(frappe.bold(arg) for arg in error.args_))
+	message = _(error.message).format(*(bold(arg) for arg in error.args_))
 	frappe.throw(f"{prefix}: {message}" if prefix else message, title=_("Invalid Value"))
 
 
@@ -30,9 +31,9 @@ def validate_colours(row, where: str | None = None):
 	if not colours.is_readable(row.font_color, row.background_color):
 		message = _("{0} {1} cannot be read on {2} {3}; choose colours that differ more.").format(
 			_(row.meta.get_label("font_color")),
-			frappe.bold(row.font_color),
+			bold(row.font_color),
 			_(row.meta.get_label("background_color")),
-			frappe.bold(row.background_color),
+			bold(row.background_color),
 		)
 		frappe.throw(f"{where}: {message}" if where else message, title=_("Unreadable Colours"))
 
@@ -44,7 +45,7 @@ def validate_unique_in_table(rows, fieldname: str, table_label: str):
 		label = _(rows[0].meta.get_label(fieldname))
 		frappe.throw(
 			_("{0}: {1} must be unique, but {2} is used more than once.").format(
-				_(table_label), label, ", ".join(frappe.bold(d) for d in duplicates)
+				_(table_label), label, ", ".join(bold(d) for d in duplicates)
 			),
 			title=_("Duplicate Value"),
 		)
@@ -68,7 +69,7 @@ class ColourCodedDocument(Document):
 		if existing is not None:
 			frappe.throw(
 				_("Short Code {0} is already used by {1} {2}.").format(
-					frappe.bold(self.short_code), _(self.doctype), frappe.bold(existing)
+					bold(self.short_code), _(self.doctype), bold(existing)
 				),
 				frappe.DuplicateEntryError,
 				title=_("Duplicate Short Code"),

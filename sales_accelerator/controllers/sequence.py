@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from sales_accelerator.controllers.colour_coded import throw_engine_error
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine import sequence as engine
+from sales_accelerator.utils import bold
 
 STEP_FIELDS = (
 	"step_id",
@@ -69,6 +70,7 @@ def flow(steps: list[dict]) -> dict:
 		"steps": {s["step_id"]: s for s in steps},
 		"step_count": described["step_count"],
 		"duration": format_duration(described["max_minutes"]),
+		"path_count": described["path_count"],
 		"paths": [{**path, "duration": format_duration(path["minutes"])} for path in described["paths"]],
 	}
 
@@ -126,20 +128,37 @@ class SequenceDocument(Document):
 						row.idx,
 						row.subject or _(row.step_type),
 						_(self.record_type),
-						frappe.bold(row.field_name),
+						bold(row.field_name),
 					),
 					title=_("Unknown Field"),
 				)
+			if row.step_type == engine.UPDATE_FIELD:
+				self.validate_field_update(meta, row)
+
+	def validate_field_update(self, meta, row):
+		"""An Update Field step writes only a plain value field anyone who may edit the record may set:
+		never a password, a table, a layout field, a field above permission level 0, or name/owner."""
+		from sales_accelerator.engine.records import field_update_refusal
+
+		field = meta.get_field(row.field_name)
+		refusal = field_update_refusal(field.fieldtype, field.permlevel) if field else "standard"
+		if refusal:
+			frappe.throw(
+				_("Step #{0} {1}: a sequence may not update the field {2} of {3}.").format(
+					row.idx, bold(row.subject or _(row.step_type)), bold(row.field_name), _(self.record_type)
+				),
+				title=_("Field Not Allowed"),
+			)
 
 	def set_flow_numbers(self):
 		try:
 			described = engine.describe(step_dicts(self.steps))
 		except EngineError:
-			described = {"step_count": 0, "max_minutes": 0, "paths": []}
+			described = {"step_count": 0, "max_minutes": 0, "path_count": 0}
 		self.step_count = described["step_count"]
 		self.duration_minutes = described["max_minutes"]
 		self.duration = format_duration(described["max_minutes"])
-		self.path_count = len(described["paths"])
+		self.path_count = described["path_count"]
 
 	def definition(self) -> str:
 		"""What the sequence does, as text: equal definitions behave the same."""

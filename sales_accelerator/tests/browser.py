@@ -50,7 +50,39 @@ def setup() -> dict:
 	)
 	frappe.db.commit()
 	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
-	return {**result, **setup_automation()}
+	return {**result, **setup_automation(), "markup": setup_markup()}
+
+
+# A title that is valid JSON (quotes included), which Frappe's sanitizer leaves as it is
+MARKUP = '"<img src=x onerror=window.__sa_markup_ran=1>"'
+
+
+def setup_markup() -> dict:
+	"""A seller's active sequence titled with markup, a lead in it and a free one, and a Draft whose
+	step subject is markup (its activation error names that step)."""
+	from sales_accelerator.api import connect, create_sequence_from_template
+
+	frappe.set_user(SELLER)
+	sequence = create_sequence_from_template("High-volume outbound prospecting", MARKUP)
+	frappe.get_doc("Sequence", sequence).activate()
+	connected, free = (
+		frappe.get_doc({"doctype": "Lead", "first_name": f"{PREFIX} markup {i}"}).insert().name
+		for i in range(2)
+	)
+	connect(sequence, "Lead", [connected])
+	draft = frappe.get_doc({"doctype": "Sequence", "title": f"{PREFIX} markup draft", "record_type": "Lead"})
+	draft.append("steps", {"step_id": "mail", "step_type": "Automated Email", "subject": MARKUP})
+	draft.insert()
+	frappe.set_user("Administrator")
+	frappe.db.commit()
+	return {
+		"title": MARKUP,
+		"subject": MARKUP,
+		"sequence": sequence,
+		"connected": connected,
+		"free": free,
+		"draft": draft.name,
+	}
 
 
 def setup_automation() -> dict:
@@ -92,6 +124,7 @@ def setup_automation() -> dict:
 
 def teardown():
 	sequences = frappe.get_all("Sequence", filters={"title": ["like", f"{PREFIX}%"]}, pluck="name")
+	sequences += frappe.get_all("Sequence", filters={"title": MARKUP}, pluck="name")
 	leads = frappe.get_all("Lead", filters={"first_name": ["like", f"{PREFIX}%"]}, pluck="name")
 	for sequence in sequences:
 		frappe.db.delete("Sequence Activity", {"sequence": sequence})

@@ -172,3 +172,39 @@ test("the manager approves from the notification in one click and the rule goes 
 	});
 	assert.equal(tasks.message, 1, "the rule's next action made the seller's task");
 });
+
+test("a seller's markup in a sequence title or step shows as text to others and runs nowhere", async () => {
+	const { markup } = DATA;
+	const page = await login(DATA.admin);
+	const ran = () => page.evaluate(() => window.__sa_markup_ran);
+
+	// the Connect dialog lists the title as an option
+	await page.goto(`${BASE}/app/lead/${markup.free}`);
+	await panel(page).locator(".sa-connect").click();
+	const select = page.locator(".modal.show select[data-fieldname='sequence']");
+	await select.waitFor();
+	assert.ok((await select.locator("option").allInnerTexts()).includes(markup.title));
+	await shot(page, "10-markup-connect-dialog");
+	await page.keyboard.press("Escape");
+
+	// the server's message names the sequence a record is already in
+	await page.goto(`${BASE}/app/lead/${markup.connected}`);
+	await panel(page).waitFor();
+	await api(page, "sales_accelerator.api.connect", { sequence: markup.sequence, doctype: "Lead", names: [markup.connected] });
+	const message = page.locator(".modal.show .msgprint", { hasText: "already in sequence" });
+	await message.waitFor();
+	assert.ok((await message.innerText()).includes(markup.title));
+	await shot(page, "11-markup-already-connected");
+	await page.keyboard.press("Escape");
+
+	// activating a Draft: the error names the step by its subject
+	await api(page, "run_doc_method", { dt: "Sequence", dn: markup.draft, method: "activate" });
+	const error = page.locator(".modal.show .msgprint", { hasText: "Email Template" });
+	await error.waitFor();
+	assert.ok((await error.innerText()).includes(markup.subject));
+	await shot(page, "12-markup-activation-error");
+
+	await page.waitForTimeout(500); // a broken image's error handler runs at once
+	assert.equal(await ran(), undefined, "no markup of the seller's ran in the other user's desk");
+	await page.context().close();
+});

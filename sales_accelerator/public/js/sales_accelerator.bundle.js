@@ -157,7 +157,11 @@ sales_accelerator.sequence_flow = {
 			"Steps"
 		)}</th><th>${__("Duration")}</th></tr></thead>
 				<tbody>${paths}</tbody>
-			</table>`;
+			</table>${
+				flow.path_count > flow.paths.length
+					? `<div class="small text-muted">${__("The first {0} of {1} paths.", [flow.paths.length, flow.path_count])}</div>`
+					: ""
+			}`;
 	},
 
 	path_label(flow, path) {
@@ -211,7 +215,9 @@ sales_accelerator.sequence_flow = {
 			</div>`;
 		const arrow = `<div class="text-muted" style="text-align:center; line-height: 1.2;">\u2193</div>`;
 		let children = "";
-		if (node.children.length === 1 && node.children[0].branch === "next") {
+		if (node.continues) {
+			children = `<div class="small text-muted" style="text-align:center;">\u21AA ${__("Continues as drawn above")}</div>`;
+		} else if (node.children.length === 1 && node.children[0].branch === "next") {
 			children = arrow + sales_accelerator.sequence_flow.node_html(flow, node.children[0]);
 		} else if (node.children.length) {
 			const columns = node.children
@@ -344,7 +350,9 @@ sales_accelerator.up_next = {
 				  )}</button> `
 				: "";
 			const actions = email + sales_accelerator.activity_buttons(a);
-			const link = a.link ? ` <a href="${esc(a.link)}" target="_blank" rel="noopener">${__("Profile")}</a>` : "";
+			const link = sales_accelerator.is_web_link(a.link)
+				? ` <a href="${esc(a.link)}" target="_blank" rel="noopener">${__("Profile")}</a>`
+				: "";
 			return `<div class="sa-activity" style="display:flex; gap:10px; align-items:center; flex-wrap:wrap; padding:6px 0;">
 				<span class="indicator-pill ${a.overdue ? "red" : "blue"} sa-kind">${esc(__(a.step_type))}</span>
 				<span style="font-weight:500">${esc(a.subject || "")}</span>${link}
@@ -442,15 +450,20 @@ sales_accelerator.bind_activity_buttons = (container, after) => {
 	});
 };
 
+// Only web addresses become links (never javascript: or data:).
+sales_accelerator.is_web_link = (link) => /^https?:\/\//i.test(link || "");
+
 // The buttons of one open activity.
-sales_accelerator.activity_buttons = (a) =>
-	[
-		`<button class="btn btn-xs btn-primary sa-complete" data-name="${a.name}" data-kind="${frappe.utils.escape_html(
+sales_accelerator.activity_buttons = (a) => {
+	const esc = frappe.utils.escape_html;
+	return [
+		`<button class="btn btn-xs btn-primary sa-complete" data-name="${esc(a.name)}" data-kind="${esc(
 			a.step_type
 		)}">${__("Complete")}</button>`,
-		`<button class="btn btn-xs btn-default sa-skip" data-name="${a.name}">${__("Skip")}</button>`,
-		`<button class="btn btn-xs btn-default sa-snooze" data-name="${a.name}">${__("Snooze")}</button>`,
+		`<button class="btn btn-xs btn-default sa-skip" data-name="${esc(a.name)}">${__("Skip")}</button>`,
+		`<button class="btn btn-xs btn-default sa-snooze" data-name="${esc(a.name)}">${__("Snooze")}</button>`,
 	].join(" ");
+};
 
 // Pick an active sequence for the record type and connect the given records to it.
 sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
@@ -479,7 +492,8 @@ sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
 				fieldtype: "Select",
 				label: __("Sequence"),
 				reqd: 1,
-				options: sequences.map((s) => ({ label: s.title, value: s.name })),
+				// titles are users' text: the Select inserts its labels as HTML
+				options: sequences.map((s) => ({ label: frappe.utils.escape_html(s.title || s.name), value: s.name })),
 			},
 		],
 		primary_action_label: __("Connect"),

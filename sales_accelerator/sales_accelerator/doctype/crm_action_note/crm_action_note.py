@@ -10,10 +10,10 @@ from frappe.utils import strip_html
 from sales_accelerator.controllers.colour_coded import throw_engine_error
 from sales_accelerator.crm import get_crm_config
 from sales_accelerator.engine import EngineError
-from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.engine.variables import normalize_value
 from sales_accelerator.sequences.enrollment import record_title
 from sales_accelerator.setup.install import STATUS_FIELD
+from sales_accelerator.utils import bold, check_record_type
 
 
 class CRMActionNote(Document):
@@ -74,20 +74,10 @@ class CRMActionNote(Document):
 				self.set(fieldname, value)
 
 	def validate_reference(self):
-		if self.reference_doctype not in CUSTOMER_FACING_DOCTYPES:
-			frappe.throw(
-				_("{0} must be one of {1}, not {2}.").format(
-					frappe.bold(_("Record Type")),
-					", ".join(_(dt) for dt in CUSTOMER_FACING_DOCTYPES),
-					frappe.bold(self.reference_doctype),
-				),
-				title=_("Invalid Record Type"),
-			)
+		check_record_type(self.reference_doctype)
 		if not frappe.db.exists(self.reference_doctype, self.reference_name):
 			frappe.throw(
-				_("{0} {1} does not exist.").format(
-					_(self.reference_doctype), frappe.bold(self.reference_name)
-				),
+				_("{0} {1} does not exist.").format(_(self.reference_doctype), bold(self.reference_name)),
 				frappe.LinkValidationError,
 			)
 		if not self.flags.ignore_permissions and not frappe.has_permission(
@@ -95,7 +85,7 @@ class CRMActionNote(Document):
 		):
 			frappe.throw(
 				_("You cannot add notes to {0} {1}: you are not permitted to read it.").format(
-					_(self.reference_doctype), frappe.bold(self.reference_name)
+					_(self.reference_doctype), bold(self.reference_name)
 				),
 				frappe.PermissionError,
 			)
@@ -107,9 +97,7 @@ class CRMActionNote(Document):
 		enabled = frappe.db.get_value("User", self.assignee, "enabled")
 		if not enabled or self.assignee == "Guest":
 			frappe.throw(
-				_("{0}: {1} is not an enabled user.").format(
-					frappe.bold(_("Assigned To")), frappe.bold(self.assignee)
-				),
+				_("{0}: {1} is not an enabled user.").format(bold(_("Assigned To")), bold(self.assignee)),
 				title=_("Invalid Assignee"),
 			)
 

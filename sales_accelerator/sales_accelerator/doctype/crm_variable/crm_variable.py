@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from sales_accelerator.controllers.colour_coded import validate_colours, validate_unique_in_table
 from sales_accelerator.crm import clear_crm_config_cache, get_crm_config
 from sales_accelerator.engine import variables as engine
+from sales_accelerator.utils import bold
 
 NOTE = "CRM Action Note"
 
@@ -56,7 +57,7 @@ class CRMVariable(Document):
 			frappe.throw(
 				_(
 					"{0} holds values on {1} CRM Action Notes and cannot be deleted. Disable it instead."
-				).format(frappe.bold(self.variable_name), in_use),
+				).format(bold(self.variable_name), in_use),
 				frappe.LinkExistsError,
 				title=_("Variable in Use"),
 			)
@@ -74,14 +75,14 @@ class CRMVariable(Document):
 				frappe.throw(
 					_(
 						"Only Dropdown variables have options. Remove the {0} options or set {1} to Dropdown."
-					).format(len(self.options), frappe.bold(_("Variable Type"))),
+					).format(len(self.options), bold(_("Variable Type"))),
 					title=_("Invalid Options"),
 				)
 			return
 
 		if not self.options:
 			frappe.throw(
-				_("A Dropdown variable needs at least one option in {0}.").format(frappe.bold(_("Options"))),
+				_("A Dropdown variable needs at least one option in {0}.").format(bold(_("Options"))),
 				frappe.MandatoryError,
 				title=_("Missing Options"),
 			)
@@ -104,9 +105,9 @@ class CRMVariable(Document):
 				_(
 					"{0} cannot change from {1} to {2}: {3} CRM Action Notes hold values of the old type."
 				).format(
-					frappe.bold(_("Variable Type")),
-					frappe.bold(_(before.variable_type)),
-					frappe.bold(_(self.variable_type)),
+					bold(_("Variable Type")),
+					bold(_(before.variable_type)),
+					bold(_(self.variable_type)),
 					in_use,
 				),
 				title=_("Variable in Use"),
@@ -125,7 +126,7 @@ class CRMVariable(Document):
 				frappe.throw(
 					_(
 						"Option {0} is chosen on {1} CRM Action Notes and cannot be removed or renamed."
-					).format(frappe.bold(row.option_name), in_use),
+					).format(bold(row.option_name), in_use),
 					title=_("Option in Use"),
 				)
 

@@ -37,7 +37,7 @@ frappe.pages["sequence-work-queue"].on_page_load = function (wrapper) {
 		if (!rows.length) return `<div class="text-muted">${__("Nothing to do: no open activities.")}</div>`;
 		const esc = frappe.utils.escape_html;
 		const lines = rows.map(
-			(a) => `<tr class="sa-queue-row ${a.overdue ? "sa-overdue" : ""}" data-name="${a.name}">
+			(a) => `<tr class="sa-queue-row ${a.overdue ? "sa-overdue" : ""}" data-name="${esc(a.name)}">
 				<td class="${a.overdue ? "text-danger" : ""}" style="white-space:nowrap">${
 				a.overdue ? __("Overdue") + " · " : ""
 			}${frappe.datetime.str_to_user(a.due)}</td>

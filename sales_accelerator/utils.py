@@ -1,0 +1,26 @@
+"""Small helpers shared by the app's controllers and services."""
+
+import frappe
+from frappe import _
+from frappe.utils import cstr, escape_html
+
+
+def bold(value) -> str:
+	"""A value in bold inside a message that the desk shows as HTML. Users' text (titles, subjects,
+	names) is escaped, so it always shows as text and never runs as markup."""
+	return f"<strong>{escape_html(cstr(value))}</strong>"
+
+
+def check_record_type(record_type: str | None, fieldname_label: str = "Record Type"):
+	"""Refuse a record type the app does not work on (Lead, Contact, Opportunity, Customer, Prospect)."""
+	from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
+
+	if record_type not in CUSTOMER_FACING_DOCTYPES:
+		frappe.throw(
+			_("{0} must be one of {1}, not {2}.").format(
+				bold(_(fieldname_label)),
+				", ".join(_(d) for d in CUSTOMER_FACING_DOCTYPES),
+				bold(record_type),
+			),
+			title=_("Invalid Record Type"),
+		)
