@@ -179,6 +179,54 @@ def test_tree_repeats_joined_steps_under_each_branch():
 	assert [(c["branch"], c["step_id"]) for c in replied["children"]] == [("yes", "call"), ("no", "wait")]
 
 
+def diamonds(count: int, tail: int) -> list[dict]:
+	"""``count`` conditions in a row whose branches join again (2**count paths), then a chain of
+	``tail`` tasks."""
+	steps = [start()]
+	for n in range(count):
+		steps += [
+			cond(f"c{n}", f"y{n}", f"n{n}"),
+			step(f"y{n}", next_step=f"j{n}"),
+			step(f"n{n}"),
+			step(f"j{n}", "Wait", wait_days=1),
+		]
+	steps += [step(f"t{n}") for n in range(tail)]
+	return numbered(*steps)
+
+
+def test_many_branches_are_counted_without_listing_every_path():
+	steps = diamonds(13, seq.MAX_STEPS - 53)
+	assert len(steps) == seq.MAX_STEPS
+	seq.validate(steps)
+	described = seq.describe(steps)
+	assert described["path_count"] == 2**13
+	assert len(described["paths"]) == seq.MAX_LISTED_PATHS
+	# each diamond: one day's time-out and one day's wait
+	assert described["max_minutes"] == 13 * 2 * seq.MINUTES_PER_DAY
+	assert described["max_minutes"] == max(p["minutes"] for p in described["paths"])
+
+
+def test_the_drawing_stays_small_however_the_branches_multiply():
+	steps = diamonds(13, seq.MAX_STEPS - 53)
+
+	def nodes(node):
+		return 1 + sum(nodes(child) for child in node["children"])
+
+	drawn = nodes(seq.tree(steps))
+	assert drawn <= seq.MAX_TREE_NODES + len(steps)
+	# a small sequence is still drawn in full, joined steps under each branch
+	assert nodes(seq.tree(diamonds(2, 1))) == 2 + 2 * (
+		3 + 2 * 3
+	)  # start, c0, twice (y|n, j0, c1, twice (y|n, j1, t0))
+
+
+def test_a_sequence_has_at_most_max_steps():
+	steps = diamonds(13, 3000)
+	assert f"at most {seq.MAX_STEPS} steps" in error_of(steps, require_complete=False)
+	with pytest.raises(EngineError):
+		seq.describe(steps)
+
+
 # -- the shipped templates -------------------------------------------------------------------------------
 EXPECTED_TEMPLATES = {
 	# title: (record type, steps excluding waits, longest duration in days, paths)
@@ -204,7 +252,7 @@ def test_six_templates_ship_and_validate_with_their_numbers():
 		seq.validate(rows)
 		described = seq.describe(rows)
 		assert template["record_type"] == record_type, title
-		assert (described["step_count"], described["max_minutes"], len(described["paths"])) == (
+		assert (described["step_count"], described["max_minutes"], described["path_count"]) == (
 			steps,
 			days * seq.MINUTES_PER_DAY,
 			path_count,

@@ -49,7 +49,9 @@ OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "not in", "like", "is set", 
 VALUELESS_OPERATORS = ("is set", "is not set")
 
 MINUTES_PER_DAY = 24 * 60
-MAX_PATHS = 10_000
+MAX_STEPS = 200  # a sequence longer than this is a mistake, and would make every check costly
+MAX_LISTED_PATHS = 100  # paths listed one by one; the count and the longest duration cover them all
+MAX_TREE_NODES = 400  # beyond this, a step already drawn is shown as "continues" instead of again
 
 
 def counts_as_step(step: dict) -> bool:
@@ -98,6 +100,8 @@ def validate(steps: list[dict], require_complete: bool = True) -> None:
 	"""
 	if not steps:
 		raise EngineError("A sequence needs steps; the first is {0}", "Sequence starts here")
+	if len(steps) > MAX_STEPS:
+		raise EngineError("A sequence can have at most {0} steps; this one has {1}", MAX_STEPS, len(steps))
 	if steps[0]["step_type"] != START:
 		raise EngineError("Step {0} must be {1}", label(steps[0]), "Sequence starts here")
 
@@ -133,11 +137,10 @@ def validate(steps: list[dict], require_complete: bool = True) -> None:
 	for step in steps:
 		if step["step_id"] not in reachable:
 			raise EngineError("Step {0} cannot be reached from the start", label(step))
-	for path in paths(steps):
-		last = by_id[path[-1]]
-		if last["step_type"] == WAIT:
+	for step in steps:
+		if step["step_type"] == WAIT and not graph[step["step_id"]]:
 			raise EngineError(
-				"Step {0}: a path cannot end with a wait; remove it or add a step after it", label(last)
+				"Step {0}: a path cannot end with a wait; remove it or add a step after it", label(step)
 			)
 	if not any(counts_as_step(s) for s in steps):
 		raise EngineError("A sequence needs at least one activity after {0}", "Sequence starts here")
@@ -205,38 +208,63 @@ def _reachable(start: str, graph: dict) -> set[str]:
 	return seen
 
 
-def paths(steps: list[dict]) -> list[list[str]]:
-	"""Every path from the start to an end, as lists of step ids (the graph must have no loops)."""
+def paths(steps: list[dict], limit: int | None = None) -> list[list[str]]:
+	"""Paths from the start to an end, as lists of step ids, in flow order (the graph must have no
+	loops); at most ``limit`` of them. There can be exponentially many: count them with
+	:func:`describe`, which never lists more than it shows."""
 	graph = edges(steps)
 	found, stack = [], [[steps[0]["step_id"]]]
-	while stack:
+	while stack and (limit is None or len(found) < limit):
 		path = stack.pop()
 		targets = [t for _b, t in graph[path[-1]]]
 		if not targets:
 			found.append(path)
-			if len(found) > MAX_PATHS:
-				raise EngineError("A sequence can have at most {0} paths", MAX_PATHS)
 		for target in reversed(targets):
 			stack.append([*path, target])
 	return found
 
 
+def _topological_order(start: str, graph: dict) -> list[str]:
+	"""The steps reachable from ``start``, each after every step leading to it (no recursion)."""
+	order, seen, stack = [], {start}, [(start, iter(graph[start]))]
+	while stack:
+		node, children = stack[-1]
+		for _branch, target in children:
+			if target not in seen:
+				seen.add(target)
+				stack.append((target, iter(graph[target])))
+				break
+		else:
+			order.append(node)
+			stack.pop()
+	return order[::-1]
+
+
 def describe(steps: list[dict]) -> dict:
-	"""Numbers shown on a sequence: steps excluding waits, and each path with its duration."""
+	"""Numbers shown on a sequence: steps excluding waits, how many paths there are, the longest
+	path's duration, and the first paths with their own numbers. Linear in the number of steps,
+	however many paths the branches make."""
+	validate(steps, require_complete=False)
 	by_id = {s["step_id"]: s for s in steps}
-	described = []
-	for path in paths(steps):
-		described.append(
+	graph = edges(steps)
+	path_count, longest = {}, {}  # per step: paths from it to an end, and the longest one's minutes
+	for sid in reversed(_topological_order(steps[0]["step_id"], graph)):
+		targets = [t for _b, t in graph[sid]]
+		path_count[sid] = sum(path_count[t] for t in targets) if targets else 1
+		longest[sid] = step_minutes(by_id[sid]) + max((longest[t] for t in targets), default=0)
+	start = steps[0]["step_id"]
+	return {
+		"step_count": sum(1 for s in steps if counts_as_step(s)),
+		"max_minutes": longest[start],
+		"path_count": path_count[start],
+		"paths": [
 			{
 				"steps": path,
 				"step_count": sum(1 for sid in path if counts_as_step(by_id[sid])),
 				"minutes": sum(step_minutes(by_id[sid]) for sid in path),
 			}
-		)
-	return {
-		"step_count": sum(1 for s in steps if counts_as_step(s)),
-		"max_minutes": max((p["minutes"] for p in described), default=0),
-		"paths": described,
+			for path in paths(steps, limit=MAX_LISTED_PATHS)
+		],
 	}
 
 
@@ -255,16 +283,24 @@ def format_minutes(minutes: int) -> str:
 def tree(steps: list[dict]) -> dict:
 	"""The flow as nested nodes for drawing: ``{step, branch, children: [...]}`` from the start.
 
-	A step reached by two branches appears under each (the designer shows every path in full).
+	A step reached by two branches appears under each (the designer shows every path in full),
+	until the drawing has ``MAX_TREE_NODES`` nodes: from then on a step drawn before is a node that
+	``continues`` (no children), so the drawing stays small however the branches multiply.
 	"""
 	by_id = {s["step_id"]: s for s in steps}
 	graph = edges(steps)
+	drawn = set()
 
-	def node(sid: str, branch: str | None, depth: int) -> dict:
-		children = [] if depth > 200 else [node(t, b, depth + 1) for b, t in graph.get(sid, []) if t in by_id]
+	def node(sid: str, branch: str | None) -> dict:
+		if sid in drawn and len(drawn) + node.extra >= MAX_TREE_NODES:
+			return {"step_id": sid, "branch": branch, "children": [], "continues": True}
+		node.extra += sid in drawn
+		drawn.add(sid)
+		children = [node(t, b) for b, t in graph.get(sid, []) if t in by_id]
 		return {"step_id": sid, "branch": branch, "children": children}
 
-	return node(steps[0]["step_id"], None, 0)
+	node.extra = 0  # nodes drawn a second time or more
+	return node(steps[0]["step_id"], None)
 
 
 def next_step_ids(steps: Iterable[dict]) -> list[str]:
