@@ -4,13 +4,14 @@ import frappe
 from frappe import _
 
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
+from sales_accelerator.utils import bold
 
 
 @frappe.whitelist()
 def get_crm_action_notes(doctype: str, name: str, limit: int = 5) -> dict:
 	"""The latest CRM Action Notes on a record and how many there are, for the panel on its form."""
 	if doctype not in CUSTOMER_FACING_DOCTYPES:
-		frappe.throw(_("CRM Action Notes are not kept on {0}.").format(frappe.bold(doctype)))
+		frappe.throw(_("CRM Action Notes are not kept on {0}.").format(bold(doctype)))
 	frappe.has_permission(doctype, "read", name, throw=True)
 	filters = {"reference_doctype": doctype, "reference_name": name}
 	limit = min(max(int(limit), 1), 50)
@@ -37,7 +38,7 @@ def create_sequence_from_template(template: str, title: str) -> str:
 	source = frappe.get_doc("Sequence Template", template)
 	source.check_permission("read")
 	if not (title or "").strip():
-		frappe.throw(_("{0} is required.").format(frappe.bold(_("Sequence Name"))), frappe.MandatoryError)
+		frappe.throw(_("{0} is required.").format(bold(_("Sequence Name"))), frappe.MandatoryError)
 
 	sequence = frappe.new_doc("Sequence")
 	sequence.update({field: source.get(field) for field in DEFINITION_FIELDS})
@@ -54,9 +55,11 @@ def sequence_flow(steps: str | list) -> dict:
 	"""The flow the designer draws for the given steps (a Sequence's or Template's rows)."""
 	from sales_accelerator.controllers.sequence import flow, step_dicts
 
+	if not (frappe.has_permission("Sequence", "read") or frappe.has_permission("Sequence Template", "read")):
+		frappe.throw(_("Only users who may read sequences can draw them."), frappe.PermissionError)
 	rows = frappe.parse_json(steps) or []
-	if not isinstance(rows, list):
-		frappe.throw(_("{0} must be a list of steps.").format(frappe.bold("steps")))
+	if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+		frappe.throw(_("{0} must be a list of steps.").format(bold("steps")))
 	return flow(step_dicts([frappe._dict(row) for row in rows]))
 
 
@@ -79,6 +82,7 @@ def connect(sequence: str, doctype: str, names: str | list) -> dict:
 	frappe.has_permission("Sequence", "read", sequence, throw=True)
 	for name in names:
 		frappe.has_permission(doctype, "read", name, throw=True)
+	_check_may_update(sequence, doctype, names)
 	if len(names) > BULK_CONNECT_THRESHOLD:
 		job = frappe.enqueue(
 			"sales_accelerator.api.connect_in_background",
@@ -91,6 +95,19 @@ def connect(sequence: str, doctype: str, names: str | list) -> dict:
 		)
 		return {"job_id": job.id if job else None}
 	return {"enrollments": enrollment.connect(sequence, doctype, names)}
+
+
+def _check_may_update(sequence: str, doctype: str, names: list[str]):
+	"""A sequence with Update Field steps connects only records the seller may edit (checked again
+	by ``enrollment.connect`` and by every field update)."""
+	from sales_accelerator.controllers.sequence import step_dicts
+	from sales_accelerator.engine.runner import has_field_updates
+	from sales_accelerator.sequences import enrollment
+
+	doc = frappe.get_doc("Sequence", sequence)
+	if has_field_updates(step_dicts(doc.steps)):
+		for name in names:
+			enrollment.check_may_update(doc, doctype, name, frappe.session.user)
 
 
 def connect_in_background(sequence: str, doctype: str, names: list[str], seller: str, commit: bool = True):
@@ -127,8 +144,18 @@ def disconnect(doctype: str, name: str, reason: str | None = None) -> None:
 	frappe.has_permission(doctype, "read", name, throw=True)
 	running = enrollment.running_enrollment(doctype, name)
 	if not running:
-		frappe.throw(_("{0} {1} is not connected to a sequence.").format(_(doctype), frappe.bold(name)))
-	frappe.has_permission(enrollment.ENROLLMENT, "write", running.name, throw=True)
+		frappe.throw(_("{0} {1} is not connected to a sequence.").format(_(doctype), bold(name)))
+	if not (
+		_manages_sequences()
+		or running.seller == frappe.session.user
+		or frappe.has_permission(doctype, "write", name)
+	):
+		frappe.throw(
+			_(
+				"Only the seller of the sequence, a Sequence Manager or whoever may edit {0} {1} can disconnect it."
+			).format(_(doctype), bold(name)),
+			frappe.PermissionError,
+		)
 	enrollment.stop(
 		doctype, name, "Disconnected", reason or _("Disconnected by {0}").format(frappe.session.user)
 	)
@@ -211,7 +238,7 @@ def complete_activity(activity: str, outcome: str | None = None) -> dict | None:
 	if outcome and outcome not in CALL_OUTCOMES:
 		frappe.throw(
 			_("{0} must be one of {1}.").format(
-				frappe.bold(_("Call Outcome")), ", ".join(_(o) for o in CALL_OUTCOMES)
+				bold(_("Call Outcome")), ", ".join(_(o) for o in CALL_OUTCOMES)
 			)
 		)
 	return _finish_activity(activity, "Completed", outcome)
@@ -231,7 +258,7 @@ def snooze_activity(activity: str, until: str) -> None:
 	doc = _open_activity(activity)
 	when = get_datetime(until)
 	if not when or when <= frappe.utils.now_datetime():
-		frappe.throw(_("{0} must be in the future.").format(frappe.bold(_("Snooze Until"))))
+		frappe.throw(_("{0} must be in the future.").format(bold(_("Snooze Until"))))
 	doc.due = when
 	doc.save(ignore_permissions=True)  # moves the reminder with the due time
 	if doc.reference_doctype == "ToDo":
@@ -240,12 +267,26 @@ def snooze_activity(activity: str, until: str) -> None:
 		frappe.db.set_value("Event", doc.reference_name, "starts_on", when)
 
 
+def _manages_sequences() -> bool:
+	from sales_accelerator.permissions import ALWAYS_MAY_USE_SEQUENCES
+
+	return bool(set(frappe.get_roles()) & set(ALWAYS_MAY_USE_SEQUENCES))
+
+
 def _open_activity(activity: str):
+	"""The open activity, for its own seller (or a manager of sequences) on a record they can read.
+	Activities are changed only here: nobody may write them through the desk or REST."""
 	doc = frappe.get_doc("Sequence Activity", activity)
 	frappe.has_permission(doc.record_type, "read", doc.record_name, throw=True)
-	doc.check_permission("write")
+	if doc.assigned_to != frappe.session.user and not _manages_sequences():
+		frappe.throw(
+			_("Activity {0} is assigned to {1}; only they or a Sequence Manager can change it.").format(
+				bold(doc.subject), bold(doc.assigned_to)
+			),
+			frappe.PermissionError,
+		)
 	if doc.status != "Open":
-		frappe.throw(_("Activity {0} is already {1}.").format(frappe.bold(doc.subject), _(doc.status)))
+		frappe.throw(_("Activity {0} is already {1}.").format(bold(doc.subject), _(doc.status)))
 	return doc
 
 

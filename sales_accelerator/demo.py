@@ -1,13 +1,18 @@
 """A small demo data set: `bench --site SITE execute sales_accelerator.demo.load`.
 
-Adds two CRM Variables (Time zone, Expected close), four Leads and a dozen colour-coded CRM Action Notes,
-some assigned to the current user, and an active "Demo: outbound prospecting" sequence (from the
+Adds a seller to log in as (seller@example.com, a Sales User), two CRM Variables (Time zone,
+Expected close), four of the seller's Leads with a dozen colour-coded CRM Action Notes, some
+assigned to the seller, and the seller's active "Demo: outbound prospecting" sequence (from the
 High-volume outbound prospecting template) with two of the leads connected, so their Up next and
-the Work Queue have work in them. Safe to run twice: what exists is left as it is.
+the seller's Work Queue have work in them. Safe to run twice: what exists is left as it is.
 """
 
 import frappe
 from frappe.utils import add_days, today
+from frappe.utils.password import update_password
+
+DEMO_SELLER = "seller@example.com"
+DEMO_PASSWORD = "Demo#Seller1"
 
 DEMO_LEADS = (
 	("Ana Kowalska", "Kowalski Foods"),
@@ -70,6 +75,7 @@ def load():
 			}
 		).insert()
 	zone_field = frappe.db.get_value("CRM Variable", "Time zone", "fieldname")
+	make_demo_seller()
 
 	leads = []
 	for person, company in DEMO_LEADS:
@@ -78,7 +84,13 @@ def load():
 			first, last = person.split(" ", 1)
 			lead = (
 				frappe.get_doc(
-					{"doctype": "Lead", "first_name": first, "last_name": last, "company_name": company}
+					{
+						"doctype": "Lead",
+						"first_name": first,
+						"last_name": last,
+						"company_name": company,
+						"lead_owner": DEMO_SELLER,
+					}
 				)
 				.insert()
 				.name
@@ -96,18 +108,41 @@ def load():
 				"reference_name": leads[index],
 				"crm_action": action,
 				"crm_status": status,
-				"assignee": frappe.session.user if index % 2 == 0 else None,
+				"assignee": DEMO_SELLER if index % 2 == 0 else None,
 				"due_date": add_days(today(), due_in),
 				"note": text,
 				zone_field: zone,
 			}
 		).insert()
 		created += 1
-	connected = connect_demo_sequence(leads[:2])
+	frappe.set_user(DEMO_SELLER)  # the seller's own sequence: its activities are theirs
+	try:
+		connected = connect_demo_sequence(leads[:2])
+	finally:
+		frappe.set_user("Administrator")
 	frappe.db.commit()
 	print(
-		f"Demo data ready: {len(leads)} leads, {created} new CRM Action Notes, {connected} leads newly in a sequence."
+		f"Demo data ready: {len(leads)} leads, {created} new CRM Action Notes, {connected} leads newly in a sequence;"
+		f" log in as {DEMO_SELLER} / {DEMO_PASSWORD}."
 	)
+
+
+def make_demo_seller():
+	if not frappe.db.exists("User", DEMO_SELLER):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": DEMO_SELLER,
+				"first_name": "Demo",
+				"last_name": "Seller",
+				"send_welcome_email": 0,
+				"user_type": "System User",
+			}
+		).insert(ignore_permissions=True)
+		update_password(DEMO_SELLER, DEMO_PASSWORD)
+	user = frappe.get_doc("User", DEMO_SELLER)
+	if "Sales User" not in frappe.get_roles(DEMO_SELLER):
+		user.add_roles("Sales User")
 
 
 DEMO_SEQUENCE = "Demo: outbound prospecting"

@@ -44,7 +44,8 @@ scheduler_events = {
 			"sales_accelerator.tasks.process_due_enrollments",
 			"sales_accelerator.tasks.send_activity_reminders",
 			"sales_accelerator.tasks.run_automation_rules",
-		]
+		],
+		"*/5 * * * *": ["sales_accelerator.tasks.reconcile_failed_emails"],
 	},
 }
 
@@ -52,7 +53,10 @@ scheduler_events = {
 _RULE_EVENTS = ("on_update", "on_update_after_submit", "on_submit", "on_cancel")
 
 doc_events = {
-	"*": {event: "sales_accelerator.automation.rules.on_document_event" for event in _RULE_EVENTS},
+	"*": {
+		**{event: "sales_accelerator.automation.rules.on_document_event" for event in _RULE_EVENTS},
+		"on_trash": "sales_accelerator.integrations.records.on_any_trash",
+	},
 	**{
 		doctype: {
 			"on_update": "sales_accelerator.integrations.records.on_record_update",
@@ -64,6 +68,16 @@ doc_events = {
 	"Event": {"after_insert": "sales_accelerator.integrations.records.on_event"},
 	"Email Queue": {"on_update": "sales_accelerator.integrations.records.on_email_queue_update"},
 }
+
+# Deleting a record is never blocked by what the app keeps about it: its notes go first (see
+# integrations.records.on_record_trash); sequence history, rule logs and approvals stay as they were
+ignore_links_on_delete = [
+	"Sequence Enrollment",
+	"Sequence Activity",
+	"Automation Rule Log",
+	"Automation Rule Log Action",
+	"Automation Approval",
+]
 
 # Install, migrate, uninstall, tests
 before_install = "sales_accelerator.setup.install.before_install"

@@ -27,9 +27,30 @@ def on_record_update(doc, method=None):
 
 
 def on_record_trash(doc, method=None):
+	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes go with it
+	(as Frappe deletes its comments and ToDos); its running sequence ends. Its sequences' history
+	(enrollments and activities) stays for the reports, as the record was."""
 	if skip():
 		return
 	enrollment.stop(doc.doctype, doc.name, "Exited", _("The record was deleted"))
+	for note in frappe.get_all(
+		"CRM Action Note",
+		filters={"reference_doctype": doc.doctype, "reference_name": doc.name},
+		pluck="name",
+	):
+		frappe.delete_doc("CRM Action Note", note, ignore_permissions=True, force=True)
+
+
+def on_any_trash(doc, method=None):
+	"""Any deleted document: approvals still waiting for a decision on it are closed. The logs of
+	the automation rules that ran on it stay, as the audit trail."""
+	if skip():
+		return
+	frappe.db.sql(
+		"""update `tabAutomation Approval` set status='Rejected', remark=%s, decided_at=%s
+		where reference_doctype=%s and reference_name=%s and status='Pending'""",
+		(_("The document was deleted"), now_datetime(), doc.doctype, doc.name),
+	)
 
 
 def on_communication(doc, method=None):
@@ -91,16 +112,19 @@ def on_event(doc, method=None):
 
 
 def on_email_queue_update(doc, method=None):
-	"""An automated email that finally failed (after Frappe's retries) shows as a Failed activity."""
+	"""An automated email that finally failed (after Frappe's retries) shows as a Failed activity.
+	Frappe itself records the error with ``db.set_value``, which fires no hook: the scheduled
+	``tasks.reconcile_failed_emails`` catches those; this catches a queue saved as a document."""
 	if doc.status != "Error" or not doc.communication:
 		return
 	activity = frappe.db.get_value(
-		enrollment.ACTIVITY, {"reference_doctype": "Communication", "reference_name": doc.communication}
+		enrollment.ACTIVITY,
+		{
+			"reference_doctype": "Communication",
+			"reference_name": doc.communication,
+			"step_type": "Automated Email",
+			"status": "Completed",
+		},
 	)
 	if activity:
-		frappe.db.set_value(
-			enrollment.ACTIVITY,
-			activity,
-			{"status": "Failed", "error": (doc.error or _("The email could not be sent."))[:1000]},
-			update_modified=False,
-		)
+		enrollment.fail_sent_email(activity, doc.error)

@@ -9,6 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.setup.defaults import CRM_ACTIONS, CRM_STATUSES
+from sales_accelerator.utils import bold
 
 MODULE = "Sales Accelerator"
 ROLES = ("Sequence Manager",)
@@ -68,7 +69,7 @@ def check_doctype_names_are_free():
 	if taken:
 		frappe.throw(
 			_("Sales Accelerator cannot be installed: DocType {0} already exists in module {1}.").format(
-				frappe.bold(taken[0].name), frappe.bold(taken[0].module)
+				bold(taken[0].name), bold(taken[0].module)
 			)
 		)
 
@@ -170,9 +171,41 @@ def sync_sequence_templates():
 		template.save(ignore_permissions=True)
 
 
-def delete_email_templates():
+def delete_email_templates() -> list[str]:
+	"""Remove the shipped Email Templates that are still as shipped and used by nothing outside the
+	app. An admin's edited or used templates stay; returns (and prints) their names."""
+	kept = []
 	for template in shipped_email_templates():
-		frappe.db.delete("Email Template", {"name": template["name"]})
+		name = template["name"]
+		current = frappe.db.get_value("Email Template", name, list(template), as_dict=True)
+		if not current:
+			continue
+		if any((current.get(f) or "") != (template.get(f) or "") for f in template) or email_template_in_use(
+			name
+		):
+			kept.append(name)
+		else:
+			frappe.delete_doc("Email Template", name, ignore_permissions=True, force=True)
+	if kept:
+		print(_("Kept these Email Templates, edited or in use: {0}").format(", ".join(kept)))
+	return kept
+
+
+def email_template_in_use(name: str) -> bool:
+	"""Whether a document outside this app links to the Email Template (a Campaign, an Auto Repeat…)."""
+	ours = set(app_doctypes())
+	links = frappe.get_all(
+		"DocField", filters={"fieldtype": "Link", "options": "Email Template"}, fields=["parent", "fieldname"]
+	) + frappe.get_all(
+		"Custom Field",
+		filters={"fieldtype": "Link", "options": "Email Template"},
+		fields=["dt as parent", "fieldname"],
+	)
+	return any(
+		frappe.db.exists(link.parent, {link.fieldname: name})
+		for link in links
+		if link.parent not in ours and frappe.db.table_exists(link.parent)
+	)
 
 
 def delete_custom_fields():

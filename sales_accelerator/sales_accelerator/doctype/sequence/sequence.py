@@ -7,6 +7,7 @@ from frappe.utils import cint
 
 from sales_accelerator.controllers.sequence import SequenceDocument
 from sales_accelerator.permissions import check_may_use_sequences
+from sales_accelerator.utils import bold
 
 DEFAULT_MAX_ACTIVE = 250
 
@@ -29,9 +30,21 @@ class Sequence(SequenceDocument):
 				frappe.throw(
 					_(
 						"Sequence {0} is active and cannot be changed. Deactivate it to edit it, or use Duplicate to get a Draft copy."
-					).format(frappe.bold(self.title)),
+					).format(bold(self.title)),
 					title=_("Active Sequence"),
 				)
+
+	def on_trash(self):
+		running = frappe.db.count(
+			"Sequence Enrollment", {"sequence": self.name, "status": ["in", ["Active", "Paused"]]}
+		)
+		if running:
+			frappe.throw(
+				_("Sequence {0} still runs on {1} records; disconnect them before deleting it.").format(
+					bold(self.title), running
+				),
+				frappe.LinkExistsError,
+			)
 
 	@frappe.whitelist()
 	def activate(self):
@@ -61,6 +74,6 @@ class Sequence(SequenceDocument):
 			frappe.throw(
 				_(
 					"This site already has {0} active sequences, the most allowed (Sales Accelerator Settings: {1}). Deactivate one first."
-				).format(active, frappe.bold(_("Maximum Active Sequences"))),
+				).format(active, bold(_("Maximum Active Sequences"))),
 				title=_("Too Many Active Sequences"),
 			)
