@@ -147,27 +147,34 @@ def check() -> dict:
 
 
 def send_queued(times: int = 4) -> dict:
-	"""Frappe's email queue job, as the scheduler runs it, ``times`` times."""
-	from frappe.email.queue import flush
-
+	"""Frappe's email queue job, as the scheduler runs it, ``times`` times over these leads' emails
+	(each failure is a retry; the last one an Error)."""
 	for _ in range(int(times)):
-		frappe.db.sql(
-			"""update `tabEmail Queue` set send_after=null where status in ('Not Sent', 'Partially Sent')"""
-		)
-		frappe.db.commit()
-		try:
-			flush()
-		except frappe.ValidationError:  # "aborted due to too many failures": the next run goes on
-			frappe.db.rollback()
+		for name in _queued_emails(("Not Sent", "Partially Sent")):
+			queue = frappe.get_doc("Email Queue", name, for_update=True)
+			try:
+				queue.send()
+			except Exception:
+				pass  # recorded on the queue row, as Frappe's job does
+			frappe.db.commit()
 	statuses = dict(
 		frappe.db.sql(
-			"""select q.status, count(*) from `tabEmail Queue` q join `tabCommunication` c
-			on q.communication = c.name where c.reference_name in
-			(select name from `tabLead` where first_name like %s) group by q.status""",
-			f"{PREFIX}%",
+			"""select status, count(*) from `tabEmail Queue` where name in %s group by status""",
+			[_queued_emails() or [""]],
 		)
 	)
 	return {"email_queue": statuses}
+
+
+def _queued_emails(statuses: tuple | None = None) -> list[str]:
+	leads = frappe.get_all("Lead", {"first_name": ["like", f"{PREFIX}%"]}, pluck="name")
+	communications = frappe.get_all(
+		"Communication", {"reference_doctype": "Lead", "reference_name": ["in", leads or [""]]}, pluck="name"
+	)
+	filters = {"communication": ["in", communications or [""]]}
+	if statuses:
+		filters["status"] = ["in", statuses]
+	return frappe.get_all("Email Queue", filters, pluck="name")
 
 
 def check_mail_failed() -> dict:

@@ -184,6 +184,8 @@ test("a seller's markup in a sequence title or step shows as text to others and 
 	const select = page.locator(".modal.show select[data-fieldname='sequence']");
 	await select.waitFor();
 	assert.ok((await select.locator("option").allInnerTexts()).includes(markup.title));
+	await select.selectOption(markup.sequence);
+	assert.equal(await select.evaluate((el) => el.options[el.selectedIndex].text), markup.title);
 	await shot(page, "10-markup-connect-dialog");
 	await page.keyboard.press("Escape");
 
