@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
+from sales_accelerator.permissions import manages_sequences
 from sales_accelerator.utils import bold
 
 
@@ -146,7 +147,7 @@ def disconnect(doctype: str, name: str, reason: str | None = None) -> None:
 	if not running:
 		frappe.throw(_("{0} {1} is not connected to a sequence.").format(_(doctype), bold(name)))
 	if not (
-		_manages_sequences()
+		manages_sequences()
 		or running.seller == frappe.session.user
 		or frappe.has_permission(doctype, "write", name)
 	):
@@ -267,18 +268,12 @@ def snooze_activity(activity: str, until: str) -> None:
 		frappe.db.set_value("Event", doc.reference_name, "starts_on", when)
 
 
-def _manages_sequences() -> bool:
-	from sales_accelerator.permissions import ALWAYS_MAY_USE_SEQUENCES
-
-	return bool(set(frappe.get_roles()) & set(ALWAYS_MAY_USE_SEQUENCES))
-
-
 def _open_activity(activity: str):
 	"""The open activity, for its own seller (or a manager of sequences) on a record they can read.
 	Activities are changed only here: nobody may write them through the desk or REST."""
 	doc = frappe.get_doc("Sequence Activity", activity)
 	frappe.has_permission(doc.record_type, "read", doc.record_name, throw=True)
-	if doc.assigned_to != frappe.session.user and not _manages_sequences():
+	if doc.assigned_to != frappe.session.user and not manages_sequences():
 		frappe.throw(
 			_("Activity {0} is assigned to {1}; only they or a Sequence Manager can change it.").format(
 				bold(doc.subject), bold(doc.assigned_to)

@@ -29,14 +29,14 @@ SEQUENCE_RECORD_CHANGES = ("create", "write", "submit", "cancel", "amend", "shar
 def automation_approval_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""An approval request is the approver's; managers of automation see them all."""
 	user = user or frappe.session.user
-	if set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES):
+	if manages_sequences(user):
 		return True
 	return doc.approver == user
 
 
 def automation_approval_query_conditions(user: str | None = None) -> str:
 	user = user or frappe.session.user
-	if set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES):
+	if manages_sequences(user):
 		return ""
 	return f"`tabAutomation Approval`.approver = {frappe.db.escape(user)}"
 
@@ -47,7 +47,7 @@ def _can_read_record(doctype: str | None, name: str | None, user: str | None, is
 	if not frappe.db.exists(doctype, name):
 		# a new document: its link validation names the missing record; otherwise the history of a
 		# deleted record, which only the managers of sequences and automation see
-		return is_new or bool(set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES))
+		return is_new or manages_sequences(user)
 	return bool(frappe.has_permission(doctype, "read", name, user=user))
 
 
@@ -101,6 +101,11 @@ def _can_read_doctype(doctype: str, user: str) -> bool:
 
 
 ALWAYS_MAY_USE_SEQUENCES = ("Sequence Manager", "System Manager", "Administrator")
+
+
+def manages_sequences(user: str | None = None) -> bool:
+	"""Sequence Managers and System Managers manage everyone's sequences, activities and rules."""
+	return bool(set(frappe.get_roles(user)) & set(ALWAYS_MAY_USE_SEQUENCES))
 
 
 def may_use_sequences(user: str | None = None) -> bool:
