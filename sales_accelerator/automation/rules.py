@@ -96,8 +96,17 @@ def on_document_event(doc, method=None):
 	triggers = engine.triggers_for(method, is_new=bool(doc.flags.in_insert) and before is None)
 	if not triggers:
 		return
+	values = {}
+
+	def record():  # the record's plain values, made once for all the rules' conditions
+		if not values:
+			values.update(record_values(doc))
+		return values
+
 	try:
-		chosen = engine.select_rules(rules, triggers, before, doc, lambda rule: conditions_met(rule, doc))
+		chosen = engine.select_rules(
+			rules, triggers, before, doc, lambda rule: conditions_met(rule, doc, record)
+		)
 	except Exception:
 		frappe.log_error(
 			title=_("Automation Rules could not be chosen for {0} {1}").format(doc.doctype, doc.name)
@@ -126,12 +135,18 @@ def rule_exists(name: str, enabled: bool = True) -> bool:
 	return False
 
 
-def conditions_met(rule: dict, doc) -> bool:
-	"""The rule's filters and expression hold for ``doc``. A broken expression is logged, not raised."""
+def conditions_met(rule: dict, doc, record=None) -> bool:
+	"""The rule's filters and expression hold for ``doc`` (``record()`` gives its plain values, when
+	the caller has them). A broken expression is logged, not raised."""
 	try:
 		if rule.get("filters") and not _filters_hold(doc, rule["filters"]):
 			return False
-		return not rule.get("condition") or bool(safe_eval(rule["condition"], doc))
+		if not rule.get("condition"):
+			return True
+		values = (
+			frappe._dict(record()) if record else record_values(doc)
+		)  # a copy each: conditions cannot change it
+		return bool(safe_eval(rule["condition"], values))
 	except Exception as e:
 		if not rule_exists(rule["name"], enabled=False):
 			return False
@@ -156,8 +171,8 @@ def _filters_hold(doc, filters: list[list]) -> bool:
 	return True
 
 
-def safe_eval(expression: str, doc):
-	"""``frappe.safe_eval`` of a rule's condition, with the record as ``doc``.
+def safe_eval(expression: str, values: dict):
+	"""``frappe.safe_eval`` of a rule's condition, with the record's ``values`` as ``doc``.
 
 	The same restricted compiler, policy and whitelisted globals as ``frappe.safe_eval``; each
 	expression is compiled once per process instead of on every save (a rule's condition is read
@@ -167,8 +182,8 @@ def safe_eval(expression: str, doc):
 
 		code = restricted(expression)
 	except ImportError:
-		return frappe.safe_eval(expression, None, {"doc": record_values(doc)})
-	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": record_values(doc)})
+		return frappe.safe_eval(expression, None, {"doc": values})
+	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": values})
 
 
 @lru_cache(maxsize=1024)
@@ -188,10 +203,21 @@ def record_values(doc) -> "frappe._dict":
 	values = doc.as_dict() if hasattr(doc, "as_dict") else frappe._dict(doc)
 	for key in [key for key in values if key.startswith("__")]:
 		del values[key]
-	for df in frappe.get_meta(values.get("doctype") or doc.doctype).fields:
-		if engine.hidden_field(df.fieldtype, df.permlevel):
-			values.pop(df.fieldname, None)
+	for fieldname in _hidden_fields(values.get("doctype") or doc.doctype):
+		values.pop(fieldname, None)
 	return values
+
+
+def _hidden_fields(doctype: str) -> list[str]:
+	"""The passwords and fields above permission level 0 of a DocType (kept with its meta, so a
+	changed DocType is read again)."""
+	meta = frappe.get_meta(doctype)
+	hidden = getattr(meta, "_sa_hidden_fields", None)
+	if hidden is None:
+		hidden = meta._sa_hidden_fields = [
+			df.fieldname for df in meta.fields if engine.hidden_field(df.fieldtype, df.permlevel)
+		]
+	return hidden
 
 
 def _format_value(value, fieldtype: str | None = None):
