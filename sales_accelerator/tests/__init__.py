@@ -123,3 +123,25 @@ def make_employee(user: str, reports_to: str | None = None) -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+def rule_doc(title, document_type="Lead", trigger="On Create", actions=(), **values):
+	"""An Automation Rule not saved yet (an earlier one of that title is removed)."""
+	if frappe.db.exists("Automation Rule", title):
+		frappe.delete_doc("Automation Rule", title, force=True, ignore_permissions=True)
+	rule = frappe.get_doc(
+		{
+			"doctype": "Automation Rule",
+			"title": title,
+			"document_type": document_type,
+			"trigger": trigger,
+			**values,
+		}
+	)
+	for action in actions:
+		rule.append("actions", action)
+	return rule
+
+
+def make_rule(*args, **kwargs):
+	return rule_doc(*args, **kwargs).insert()

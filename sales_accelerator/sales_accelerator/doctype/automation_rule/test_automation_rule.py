@@ -11,7 +11,7 @@ from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
 from sales_accelerator.automation import schedule, webhooks
 from sales_accelerator.automation.rules import rules_for
-from sales_accelerator.tests import make_employee, make_lead, make_quiet_user
+from sales_accelerator.tests import make_employee, make_lead, make_quiet_user, make_rule
 
 SELLER = "sa.rule.seller@example.com"
 MANAGER = "sa.rule.manager@example.com"
@@ -26,23 +26,6 @@ def tearDownModule():
 	if frappe.db.exists("Custom Field", "Lead-sa_test_priority"):
 		frappe.delete_doc("Custom Field", "Lead-sa_test_priority", force=True)
 	frappe.db.commit()
-
-
-def make_rule(title, document_type="Lead", trigger="On Create", actions=(), **values):
-	if frappe.db.exists("Automation Rule", title):
-		frappe.delete_doc("Automation Rule", title, force=True)
-	rule = frappe.get_doc(
-		{
-			"doctype": "Automation Rule",
-			"title": title,
-			"document_type": document_type,
-			"trigger": trigger,
-			**values,
-		}
-	)
-	for action in actions:
-		rule.append("actions", action)
-	return rule.insert()
 
 
 def logs(rule, **filters):

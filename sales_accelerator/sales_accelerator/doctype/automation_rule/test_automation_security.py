@@ -14,7 +14,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from sales_accelerator.automation import approvals, schedule, webhooks
 from sales_accelerator.automation.rules import rules_for
-from sales_accelerator.tests import make_lead, make_quiet_user
+from sales_accelerator.tests import make_lead, make_quiet_user, make_rule, rule_doc
 
 SEQ_MANAGER = "sa.sec.seqmgr@example.com"  # Sequence Manager only
 AUTHOR = "sa.sec.author@example.com"  # Sequence Manager + Sales Manager: writes Leads, reads Customers
@@ -51,27 +51,6 @@ def tearDownModule():
 		if frappe.db.exists("Custom Field", f"Lead-{fieldname}"):
 			frappe.delete_doc("Custom Field", f"Lead-{fieldname}", force=True)
 	frappe.db.commit()
-
-
-def rule_doc(title, document_type="Lead", trigger="On Create", actions=(), **values):
-	if frappe.db.exists("Automation Rule", title):
-		frappe.delete_doc("Automation Rule", title, force=True, ignore_permissions=True)
-	rule = frappe.get_doc(
-		{
-			"doctype": "Automation Rule",
-			"title": title,
-			"document_type": document_type,
-			"trigger": trigger,
-			**values,
-		}
-	)
-	for action in actions:
-		rule.append("actions", action)
-	return rule
-
-
-def make_rule(*args, **kwargs):
-	return rule_doc(*args, **kwargs).insert()
 
 
 def legacy_rule(*args, author="Administrator", **kwargs):
