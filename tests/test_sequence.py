@@ -243,6 +243,13 @@ def load_templates():
 	return {t["title"]: t for t in (json.loads(p.read_text()) for p in sorted(TEMPLATES.glob("*.json")))}
 
 
+def test_templates_that_branch_on_a_reply_do_not_stop_on_it():
+	"""Their "if the person replies" steps must be reachable: the exit on reply is off for them."""
+	for title, template in load_templates().items():
+		branches_on_reply = any(s.get("condition") == "Email Replied" for s in template["steps"])
+		assert template.get("exit_on_reply", 1) == (0 if branches_on_reply else 1), title
+
+
 def test_six_templates_ship_and_validate_with_their_numbers():
 	templates = load_templates()
 	assert set(templates) == set(EXPECTED_TEMPLATES)

@@ -232,16 +232,18 @@ class TestRepliesAndConditions(SequenceRunTestCase):
 			}
 		).insert(ignore_permissions=True)
 
-	def test_a_reply_ends_the_sequence_by_default(self):
+	def test_a_reply_ends_a_sequence_that_stops_on_replies(self):
 		contact = make_contact(f"_Test Replier {frappe.generate_hash(length=5)}", "replier@example.com")
-		self.no_show(contact)
+		self.no_show(contact, exit_on_reply=1)
 		self.reply(contact, "replier@example.com")
 		enrollment = self.enrollment(contact)
 		self.assertEqual((enrollment.status, enrollment.exit_reason), ("Exited", "The person replied"))
 
-	def test_a_reply_takes_the_yes_branch_when_the_sequence_goes_on(self):
+	def test_a_no_show_contact_who_replies_takes_the_templates_replied_branch(self):
+		# the template branches on a reply, so it ships without "Stop When the Person Replies"
 		contact = make_contact(f"_Test Replier {frappe.generate_hash(length=5)}", "replier2@example.com")
-		self.no_show(contact, exit_on_reply=0)
+		sequence = self.no_show(contact)
+		self.assertFalse(frappe.db.get_value("Sequence", sequence, "exit_on_reply"))
 		self.assertIsNone(self.open_activity(contact))  # waiting for a reply
 		self.reply(contact, "Replier Two <replier2@example.com>")
 		self.at(now_datetime())
