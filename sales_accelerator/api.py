@@ -83,8 +83,8 @@ def connect(sequence: str, doctype: str, names: str | list) -> dict:
 	frappe.has_permission("Sequence", "read", sequence, throw=True)
 	for name in names:
 		frappe.has_permission(doctype, "read", name, throw=True)
-	_check_may_update(sequence, doctype, names)
 	if len(names) > BULK_CONNECT_THRESHOLD:
+		_check_may_update(sequence, doctype, names)  # refused now, not record by record in the job
 		job = frappe.enqueue(
 			"sales_accelerator.api.connect_in_background",
 			queue="long",
@@ -99,8 +99,8 @@ def connect(sequence: str, doctype: str, names: str | list) -> dict:
 
 
 def _check_may_update(sequence: str, doctype: str, names: list[str]):
-	"""A sequence with Update Field steps connects only records the seller may edit (checked again
-	by ``enrollment.connect`` and by every field update)."""
+	"""A sequence with Update Field steps connects only records the seller may edit (as
+	``enrollment.connect`` checks each record, and every field update again)."""
 	from sales_accelerator.controllers.sequence import step_dicts
 	from sales_accelerator.engine.runner import has_field_updates
 	from sales_accelerator.sequences import enrollment

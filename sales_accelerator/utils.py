@@ -11,16 +11,23 @@ def bold(value) -> str:
 	return f"<strong>{escape_html(cstr(value))}</strong>"
 
 
-def check_record_type(record_type: str | None, fieldname_label: str = "Record Type"):
+def check_record_type(record_type: str | None):
 	"""Refuse a record type the app does not work on (Lead, Contact, Opportunity, Customer, Prospect)."""
 	from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 
 	if record_type not in CUSTOMER_FACING_DOCTYPES:
 		frappe.throw(
 			_("{0} must be one of {1}, not {2}.").format(
-				bold(_(fieldname_label)),
+				bold(_("Record Type")),
 				", ".join(_(d) for d in CUSTOMER_FACING_DOCTYPES),
 				bold(record_type),
 			),
 			title=_("Invalid Record Type"),
 		)
+
+
+def check_unchanged(doc, fieldnames, message: str):
+	"""Refuse a change to fields fixed once the document exists; ``message`` names the field as {0}."""
+	for fieldname in fieldnames:
+		if doc.has_value_changed(fieldname):
+			frappe.throw(message.format(bold(_(doc.meta.get_label(fieldname)))), title=_("Not Allowed"))

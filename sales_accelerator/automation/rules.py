@@ -77,9 +77,15 @@ def clear_rules_cache():
 		frappe.db.after_rollback.add(_delete_rules_cache)
 
 
-def may_target(doctype: str) -> bool:
+def target_refusal(doctype: str) -> str | None:
+	"""Why rules may not act on records of ``doctype`` (an untranslated message naming it as {0}),
+	or None."""
 	meta = frappe.get_meta(doctype)
-	return not engine.target_refusal(doctype, meta.module, meta.issingle, meta.istable)
+	return engine.target_refusal(doctype, meta.module, meta.issingle, meta.istable)
+
+
+def may_target(doctype: str) -> bool:
+	return not target_refusal(doctype)
 
 
 def on_document_event(doc, method=None):
@@ -367,8 +373,7 @@ def run_rule(rule_name: str, doc, trigger: str, start: int = 0, snapshot: dict |
 	run = Run(rule, doc, log, author, actions)
 	running.append(key)
 	try:
-		meta = frappe.get_meta(doc.doctype)
-		target = engine.target_refusal(doc.doctype, meta.module, meta.issingle, meta.istable)
+		target = target_refusal(doc.doctype)
 		refused = _(target).format(_(doc.doctype)) if target else author_refusal(author, doc)
 		if refused:
 			log.error = _("Not run: {0}.").format(refused)

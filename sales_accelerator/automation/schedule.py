@@ -75,8 +75,9 @@ def run_due_rules(now=None, inline: bool = False, commit: bool = True) -> dict[s
 	for rule in stalled:
 		if not reclaim(rule, commit):
 			continue
-		queued[rule.name] = len(remaining(rule.name, None))
-		start_run(rule.name, None, inline, commit)
+		names = remaining(rule)  # found once; the job skips what is done by then
+		queued[rule.name] = len(names)
+		start_run(rule.name, names, inline, commit)
 	return queued
 
 
@@ -95,7 +96,7 @@ def start_run(rule: str, names: list[str] | None, inline: bool, commit: bool):
 
 def claim(rule, now, commit: bool) -> bool:
 	"""Move the rule's next run forward and mark the run as started, only if no other tick did first."""
-	frappe.db.sql(
+	return _won(
 		f"""update `tab{RULE}` set next_run_at=%(next)s, last_run_at=%(now)s, run_from=%(from)s,
 			run_started_at=%(started)s, run_lease_until=%(lease)s
 		where name=%(name)s and next_run_at=%(due)s and run_started_at is null""",
@@ -108,16 +109,13 @@ def claim(rule, now, commit: bool) -> bool:
 			"name": rule.name,
 			"due": rule.next_run_at,
 		},
+		commit,
 	)
-	claimed = frappe.db._cursor.rowcount == 1
-	if commit:
-		frappe.db.commit()
-	return claimed
 
 
 def reclaim(rule, commit: bool) -> bool:
 	"""Take over a run whose lease expired (its job died), only if no other tick did first."""
-	frappe.db.sql(
+	return _won(
 		f"""update `tab{RULE}` set run_lease_until=%(lease)s
 		where name=%(name)s and run_started_at=%(started)s and run_lease_until=%(expired)s""",
 		{
@@ -126,11 +124,17 @@ def reclaim(rule, commit: bool) -> bool:
 			"started": rule.run_started_at,
 			"expired": rule.run_lease_until,
 		},
+		commit,
 	)
-	claimed = frappe.db._cursor.rowcount == 1
+
+
+def _won(update: str, values: dict, commit: bool) -> bool:
+	"""Run a conditional update of the rule's row; whether it changed the row (this tick won)."""
+	frappe.db.sql(update, values)
+	won = frappe.db._cursor.rowcount == 1
 	if commit:
 		frappe.db.commit()
-	return claimed
+	return won
 
 
 def _pending(rule: str):
@@ -138,10 +142,9 @@ def _pending(rule: str):
 	return values if values and values.run_started_at else None
 
 
-def remaining(rule: str, names: list[str] | None) -> list[str]:
-	"""The records of the pending run not yet acted on: the window (``run_from`` to ``last_run_at``)
-	less the records with a log of the rule since the run started."""
-	pending = _pending(rule)
+def remaining(pending, names: list[str] | None = None) -> list[str]:
+	"""The records of the ``pending`` run not yet acted on: ``names`` (default: its window,
+	``run_from`` to ``last_run_at``) less the records with a log of the rule since the run started."""
 	if not pending:
 		return []
 	if names is None:
@@ -151,7 +154,7 @@ def remaining(rule: str, names: list[str] | None) -> list[str]:
 			frappe.get_all(
 				LOG,
 				filters={
-					"rule": rule,
+					"rule": pending.name,
 					"creation": [">=", pending.run_started_at],
 					"document_name": ["in", names],
 				},
@@ -170,7 +173,7 @@ def run_window(rule: str, names: list[str] | None = None, commit: bool = True):
 	pending = _pending(rule)
 	if not pending:
 		return
-	todo = remaining(rule, names)
+	todo = remaining(pending, names)
 	for start in range(0, len(todo), CHUNK):
 		run_on_records(rule, todo[start : start + CHUNK], commit=commit)
 		frappe.db.set_value(

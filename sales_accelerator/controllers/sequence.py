@@ -60,10 +60,9 @@ def step_dicts(rows) -> list[dict]:
 def flow(steps: list[dict]) -> dict:
 	"""What the designer draws: the tree of steps, every path with its duration, or the error."""
 	try:
-		engine.validate(steps, require_complete=False)
+		described = engine.describe(steps)  # validates the steps' structure first
 	except EngineError as e:
 		return {"error": _(e.message).format(*e.args_)}
-	described = engine.describe(steps)
 	return {
 		"error": None,
 		"tree": engine.tree(steps),
@@ -126,7 +125,7 @@ class SequenceDocument(Document):
 				frappe.throw(
 					_("Step #{0} {1}: {2} has no field {3}.").format(
 						row.idx,
-						row.subject or _(row.step_type),
+						bold(row.subject or _(row.step_type)),
 						_(self.record_type),
 						bold(row.field_name),
 					),

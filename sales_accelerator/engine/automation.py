@@ -258,11 +258,7 @@ def target_refusal(doctype: str, module: str | None, issingle=False, istable=Fal
 		return "Document Type: {0} is a child table; choose the document type it belongs to"
 	if issingle:
 		return "Document Type: {0} is a settings page, not a document type of records"
-	if doctype in PROTECTED_DOCTYPES:
-		return (
-			"Document Type: {0} is part of the framework's security or configuration; rules cannot act on it"
-		)
-	if module in PROTECTED_MODULES and doctype not in MODULE_EXCEPTIONS:
+	if doctype in PROTECTED_DOCTYPES or (module in PROTECTED_MODULES and doctype not in MODULE_EXCEPTIONS):
 		return (
 			"Document Type: {0} is part of the framework's security or configuration; rules cannot act on it"
 		)

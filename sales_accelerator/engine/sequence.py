@@ -290,16 +290,17 @@ def tree(steps: list[dict]) -> dict:
 	by_id = {s["step_id"]: s for s in steps}
 	graph = edges(steps)
 	drawn = set()
+	nodes = 0
 
 	def node(sid: str, branch: str | None) -> dict:
-		if sid in drawn and len(drawn) + node.extra >= MAX_TREE_NODES:
+		nonlocal nodes
+		if sid in drawn and nodes >= MAX_TREE_NODES:
 			return {"step_id": sid, "branch": branch, "children": [], "continues": True}
-		node.extra += sid in drawn
+		nodes += 1
 		drawn.add(sid)
 		children = [node(t, b) for b, t in graph.get(sid, []) if t in by_id]
 		return {"step_id": sid, "branch": branch, "children": children}
 
-	node.extra = 0  # nodes drawn a second time or more
 	return node(steps[0]["step_id"], None)
 
 

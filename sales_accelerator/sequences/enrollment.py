@@ -83,6 +83,7 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				"active_record_key": f"{doctype}|{name}",
 			}
 		)
+		enrollment.flags.sequence = sequence  # its snapshot is checked against this, not reloaded
 		enrollment.insert(ignore_permissions=True)
 		process_enrollment(enrollment.name)
 		enrollments.append(enrollment.name)

@@ -145,3 +145,19 @@ def rule_doc(title, document_type="Lead", trigger="On Create", actions=(), **val
 
 def make_rule(*args, **kwargs):
 	return rule_doc(*args, **kwargs).insert()
+
+
+def wait_then_call(title: str, **values):
+	"""An active sequence of a wait (``wait_days=1``, ``wait_minutes=5``…) then a phone call; other
+	``values`` are the Sequence's (``record_type``, ``exit_on_close``…)."""
+	wait = {key: values.pop(key) for key in list(values) if key.startswith("wait_")}
+	sequence = make_sequence(
+		title=title,
+		steps=[
+			{"step_id": "wait", "step_type": "Wait", **wait},
+			{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
+		],
+		**values,
+	)
+	sequence.activate()
+	return sequence

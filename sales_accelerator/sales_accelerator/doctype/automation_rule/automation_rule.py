@@ -9,7 +9,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from sales_accelerator.automation.rules import clear_rules_cache, restricted
+from sales_accelerator.automation.rules import clear_rules_cache, restricted, target_refusal
 from sales_accelerator.controllers.colour_coded import throw_engine_error
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine import automation as engine
@@ -23,7 +23,7 @@ class AutomationRule(Document):
 		fields = {df.fieldname: df.fieldtype for df in meta.fields}
 		permlevels = {df.fieldname: df.permlevel for df in meta.fields}
 		try:
-			refusal = engine.target_refusal(self.document_type, meta.module, meta.issingle, meta.istable)
+			refusal = target_refusal(self.document_type)
 			if refusal:
 				raise EngineError(refusal, self.document_type)
 			filters = engine.validate_rule(self.as_dict(), fields, bool(meta.is_submittable), permlevels)

@@ -16,12 +16,9 @@ class SequenceActivity(Document):
 	role may only read it."""
 
 	def validate(self):
-		self.validate_record_type()
+		check_record_type(self.record_type)
 		self.validate_link()
 		self.set_remind_at()
-
-	def validate_record_type(self):
-		check_record_type(self.record_type)
 
 	def validate_link(self):
 		"""Only web addresses: the link is rendered as a link on the Up next panel and the work queue."""

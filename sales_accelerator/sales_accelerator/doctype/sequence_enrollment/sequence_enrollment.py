@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sales_accelerator.utils import bold, check_record_type
+from sales_accelerator.utils import bold, check_record_type, check_unchanged
 
 # what the app's own code sets once, when it connects the record
 FIXED_FIELDS = ("sequence", "record_type", "record_name", "steps_snapshot")
@@ -17,20 +17,17 @@ class SequenceEnrollment(Document):
 	"""Made and moved only by the app (connect, the runner, the API): every role may only read it."""
 
 	def validate(self):
-		self.validate_record_type()
+		check_record_type(self.record_type)
 		if self.is_new():
 			self.validate_snapshot()
 		else:
-			self.validate_fixed_fields()
-
-	def validate_record_type(self):
-		check_record_type(self.record_type)
+			check_unchanged(self, FIXED_FIELDS, _("{0} of a Sequence Enrollment cannot be changed."))
 
 	def validate_snapshot(self):
 		"""The steps and settings the enrollment runs are its sequence's, as connecting copies them."""
 		from sales_accelerator.sequences.enrollment import snapshot_of
 
-		sequence = frappe.get_doc("Sequence", self.sequence)
+		sequence = self.flags.sequence or frappe.get_doc("Sequence", self.sequence)
 		if sequence.record_type != self.record_type:
 			frappe.throw(
 				_("Sequence {0} is for {1}, not {2}.").format(
@@ -47,18 +44,6 @@ class SequenceEnrollment(Document):
 					bold(_("Steps Snapshot")), bold(sequence.title)
 				)
 			)
-
-	def validate_fixed_fields(self):
-		before = self.get_doc_before_save()
-		if not before:
-			return
-		for field in FIXED_FIELDS:
-			if self.get(field) != before.get(field):
-				frappe.throw(
-					_("{0} of a Sequence Enrollment cannot be changed.").format(
-						bold(_(self.meta.get_label(field)))
-					)
-				)
 
 
 def on_doctype_update():

@@ -17,7 +17,7 @@ from sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_sequen
 )
 from sales_accelerator.sequences.enrollment import LEASE_MINUTES
 from sales_accelerator.tasks import claim_batch, process_due_enrollments
-from sales_accelerator.tests import make_sequence
+from sales_accelerator.tests import wait_then_call
 
 MODULE = "sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_enrollment_faults"
 
@@ -44,14 +44,7 @@ def slow_batch(names: list[str], token: str, pause: float = 0.5):
 class TestWorkerKilledMidBatch(SequenceRunTestCase):
 	def test_the_claims_of_a_killed_worker_expire_and_the_next_tick_runs_each_step_once(self):
 		count = 12
-		sequence = make_sequence(
-			title=f"_Test killed worker {frappe.generate_hash(length=4)}",
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 1},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
-		)
-		sequence.activate()
+		sequence = wait_then_call(f"_Test killed worker {frappe.generate_hash(length=4)}", wait_minutes=1)
 		leads = [self.lead(f"Killed {i}") for i in range(count)]
 		from sales_accelerator.api import connect
 

@@ -23,7 +23,7 @@ from sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_sequen
 )
 from sales_accelerator.sequences import enrollment
 from sales_accelerator.tasks import process_due_enrollments, reconcile_failed_emails
-from sales_accelerator.tests import make_sequence, make_user
+from sales_accelerator.tests import make_sequence, make_user, wait_then_call
 
 SELLER = "sa.sec.seller@example.com"
 OTHER_SELLER = "sa.sec.other@example.com"
@@ -364,15 +364,9 @@ class TestErpnextExits(SecurityTestCase):
 		self.assertEqual(sellers_mail_sent(lead), 0)
 
 	def test_an_opportunity_lost_through_db_set_exits(self):
-		sequence = make_sequence(
-			title=f"_Test opp exit {frappe.generate_hash(length=5)}",
-			record_type="Opportunity",
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_days": 1},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
+		sequence = wait_then_call(
+			f"_Test opp exit {frappe.generate_hash(length=5)}", wait_days=1, record_type="Opportunity"
 		)
-		sequence.activate()
 		lead = self.lead("Opportunity")
 		opportunity = frappe.get_doc(
 			{
@@ -393,15 +387,9 @@ class TestErpnextExits(SecurityTestCase):
 		self.assertIsNone(self.open_activity(opportunity.name))
 
 	def test_without_exit_on_close_the_sequence_goes_on(self):
-		sequence = make_sequence(
-			title=f"_Test no exit {frappe.generate_hash(length=5)}",
-			exit_on_close=0,
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_days": 1},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
+		sequence = wait_then_call(
+			f"_Test no exit {frappe.generate_hash(length=5)}", wait_days=1, exit_on_close=0
 		)
-		sequence.activate()
 		lead = self.lead("Kept")
 		start = now_datetime()
 		with self.freeze_time(start):
@@ -514,14 +502,7 @@ class TestSmallerFindings(SecurityTestCase):
 		self.assertEqual(self.open_activity(lead_2).step_id, "yes")
 
 	def test_stop_after_a_runner_pass_keeps_what_the_runner_did(self):
-		sequence = make_sequence(
-			title=f"_Test stop {frappe.generate_hash(length=5)}",
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 5},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
-		)
-		sequence.activate()
+		sequence = wait_then_call(f"_Test stop {frappe.generate_hash(length=5)}", wait_minutes=5)
 		lead = self.lead("Stopped")
 		start = now_datetime()
 		with self.freeze_time(start):

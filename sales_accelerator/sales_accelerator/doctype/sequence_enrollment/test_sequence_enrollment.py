@@ -23,6 +23,7 @@ from sales_accelerator.tests import (
 	make_outgoing_email_account,
 	make_sequence,
 	make_user,
+	wait_then_call,
 )
 
 SELLER = "sa.seller@example.com"
@@ -270,15 +271,9 @@ class TestBusinessDays(SequenceRunTestCase):
 				"holidays": [{"holiday_date": "2026-11-23", "description": "Company day off"}],
 			}
 		).insert()
-		sequence = make_sequence(
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_days": 1},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
-			business_days_only=1,
-			holiday_list=holiday_list.name,
+		sequence = wait_then_call(
+			"_Test sequence", wait_days=1, business_days_only=1, holiday_list=holiday_list.name
 		)
-		sequence.activate()
 		friday = datetime.datetime(2026, 11, 20, 10, 0)
 		lead = self.lead("Weekend")
 		with self.freeze_time(friday):
@@ -367,13 +362,7 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 		self.assertEqual(self.enrollment(lead).status, "Completed")
 
 	def test_one_broken_enrollment_does_not_stop_the_batch(self):
-		sequence = make_sequence(
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 5},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			]
-		)
-		sequence.activate()
+		sequence = wait_then_call("_Test sequence", wait_minutes=5)
 		start = now_datetime()
 		with self.freeze_time(start):
 			good, broken = self.lead("Good"), self.lead("Broken")
@@ -423,14 +412,7 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 		import subprocess
 
 		count = 60
-		sequence = make_sequence(
-			title="_Test concurrency",
-			steps=[
-				{"step_id": "wait", "step_type": "Wait", "wait_minutes": 1},
-				{"step_id": "call", "step_type": "Phone Call", "subject": "Call"},
-			],
-		)
-		sequence.activate()
+		sequence = wait_then_call("_Test concurrency", wait_minutes=1)
 		leads = [self.lead(f"Concurrent {i}") for i in range(count)]
 		connect(sequence.name, "Lead", leads)
 		frappe.db.set_value(
