@@ -482,9 +482,23 @@ class TestApprovalSnapshot(SecurityTestCase):
 		)
 		rule.save()
 
-		frappe.set_user(SEQ_MANAGER)  # may write approvals, but not re-aim one
+		other = make_lead("Sec Approval Other")
+		frappe.set_user(SEQ_MANAGER)  # approvals are the app's: nobody writes them, over REST or the form
+		with self.assertRaises(frappe.PermissionError):
+			frappe.client.set_value("Automation Approval", approval.name, "status", "Approved")
+		with self.assertRaises(frappe.PermissionError):
+			frappe.client.insert(
+				{
+					"doctype": "Automation Approval",
+					"reference_doctype": "Lead",
+					"reference_name": other,
+					"approver": SEQ_MANAGER,
+					"rule": rule.name,
+				}
+			)
 		pending = frappe.get_doc("Automation Approval", approval.name)
-		pending.reference_name = make_lead("Sec Approval Other")
+		pending.reference_name = other
+		pending.flags.ignore_permissions = True  # and not even the app's own code may re-aim one
 		with self.assertRaisesRegex(frappe.ValidationError, "cannot be changed"):
 			pending.save()
 
