@@ -203,6 +203,7 @@ def up_next(doctype: str, name: str) -> dict:
 			"email_template",
 			"link",
 			"description",
+			"event",
 		],
 		order_by="due asc",
 	)
@@ -253,10 +254,18 @@ def skip_activity(activity: str) -> dict | None:
 
 @frappe.whitelist()
 def snooze_activity(activity: str, until: str) -> None:
-	"""Move an open activity's due time (and its ToDo or Event) to ``until``."""
+	"""Move an open activity's due time (and its ToDo) to ``until``. A booked meeting moves only by
+	booking it again, which tells the customer."""
 	from frappe.utils import get_datetime
 
 	doc = _open_activity(activity)
+	if doc.event:
+		frappe.throw(
+			_("The meeting {0} is booked with the customer: book it again to move it and tell them.").format(
+				bold(doc.subject)
+			),
+			title=_("Snooze"),
+		)
 	when = get_datetime(until)
 	if not when or when <= frappe.utils.now_datetime():
 		frappe.throw(_("{0} must be in the future.").format(bold(_("Snooze Until"))))
@@ -264,8 +273,36 @@ def snooze_activity(activity: str, until: str) -> None:
 	doc.save(ignore_permissions=True)  # moves the reminder with the due time
 	if doc.reference_doctype == "ToDo":
 		frappe.db.set_value("ToDo", doc.reference_name, "date", when.date())
-	elif doc.reference_doctype == "Event":
-		frappe.db.set_value("Event", doc.reference_name, "starts_on", when)
+
+
+@frappe.whitelist()
+def activity_email(activity: str) -> dict:
+	"""The email of an open Email activity, filled from the record and its seller, for the composer:
+	sending it completes the activity."""
+	from sales_accelerator.integrations.email import email_context, render_template_email
+	from sales_accelerator.sequences.enrollment import record_email
+
+	doc = _open_activity(activity)
+	if not doc.email_template:
+		frappe.throw(_("Activity {0} has no Email Template.").format(bold(doc.subject)))
+	email = render_template_email(
+		frappe.get_doc(doc.record_type, doc.record_name),
+		doc.email_template,
+		email_context(doc.assigned_to, doc.sequence),
+	)
+	return {"subject": email["subject"], "message": email["message"], "recipients": record_email(doc) or ""}
+
+
+@frappe.whitelist()
+def book_meeting(
+	activity: str, starts_on: str, duration: int = 30, location: str | None = None, message: str | None = None
+) -> str:
+	"""Book the meeting of an open Meeting activity with the customer (or move it): an Event with
+	the record as participant and an invitation email with an .ics. Returns the Event's name."""
+	from sales_accelerator.sequences import meetings
+
+	doc = _open_activity(activity)
+	return meetings.book(doc, starts_on, int(duration or 0), location, message)
 
 
 def _open_activity(activity: str):
@@ -286,11 +323,13 @@ def _open_activity(activity: str):
 
 
 def _finish_activity(activity: str, status: str, outcome: str | None = None) -> dict | None:
-	from sales_accelerator.sequences import enrollment
+	from sales_accelerator.sequences import calls, enrollment
 
 	doc = _open_activity(activity)
 	doc.db_set({"status": status, "outcome": outcome, "completed_on": frappe.utils.now_datetime()})
 	enrollment.close_made_record(doc, "Closed" if status == "Completed" else "Cancelled")
+	if status == "Completed":
+		calls.log_call(doc)
 	enrollment.process_enrollment(doc.enrollment)
 	following = frappe.get_all(
 		"Sequence Activity",
@@ -327,6 +366,7 @@ def work_queue(
 			"sequence",
 			"enrollment",
 			"link",
+			"event",
 		],
 		order_by="due asc",
 		limit=min(int(limit), 2000),

@@ -67,6 +67,7 @@ doc_events = {
 	"Communication": {"after_insert": "sales_accelerator.integrations.records.on_communication"},
 	"Event": {"after_insert": "sales_accelerator.integrations.records.on_event"},
 	"Email Queue": {"on_update": "sales_accelerator.integrations.records.on_email_queue_update"},
+	"User": {"validate": "sales_accelerator.integrations.users.validate_user"},
 }
 
 # Deleting a record is never blocked by what the app keeps about it: its notes go first (see

@@ -155,3 +155,27 @@ def test_error_summary_keeps_the_last_line_of_a_traceback():
 	assert runner.error_summary("x" * 2000) == "x" * 1000
 	assert runner.error_summary("") is None
 	assert runner.error_summary(None) is None
+
+
+WORKING = Calendar(day_start=dt.time(9, 0), day_end=dt.time(17, 0))
+
+
+def test_a_wait_lands_at_the_same_time_of_day_or_the_next_working_start():
+	at_ten = decide(STEPS, "wait", Facts(now=T0, step_started=T0), WORKING)
+	assert at_ten.due == dt.datetime(2026, 11, 22, 10, 0)  # two days later, still 10:00
+	evening = T0.replace(hour=18)
+	assert decide(STEPS, "wait", Facts(now=evening, step_started=evening), WORKING).due == dt.datetime(
+		2026, 11, 23, 9, 0
+	)
+
+
+def test_a_condition_times_out_inside_working_hours():
+	started = T0.replace(hour=20)
+	deadline = decide(STEPS, "answered", Facts(now=started, step_started=started), WORKING).due
+	assert deadline == dt.datetime(2026, 11, 22, 9, 0)  # 20:00 the next day is after hours
+
+
+def test_an_activity_is_due_at_the_end_of_the_sellers_working_day():
+	assert WORKING.due(T0) == T0.replace(hour=17)
+	assert WORKING.due(T0.replace(hour=21)) == dt.datetime(2026, 11, 21, 17, 0)
+	assert CAL.due(T0) == T0.replace(hour=23, minute=59, second=59)  # no working hours: the day's end

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from sales_accelerator.engine import sequence as seq
-from sales_accelerator.engine.timing import add_duration
+from sales_accelerator.engine.timing import add_duration, into_working_hours
 
 # what the Frappe layer does for a decision
 ADVANCE = "advance"  # go on to ``next_step`` (None: the sequence is complete)
@@ -44,15 +44,20 @@ class Facts:
 
 @dataclass(frozen=True)
 class Calendar:
-	"""The sequence's working-days rule and the seller's time zone."""
+	"""The sequence's working-days rule, the seller's working hours (none: any time of day) and
+	time zone."""
 
 	business_days: bool = False
 	holidays: frozenset = frozenset()
 	system_tz: str = "UTC"
 	user_tz: str | None = None
+	day_start: datetime.time | None = None
+	day_end: datetime.time | None = None
 
 	def add(self, start, days=0, hours=0, minutes=0):
-		return add_duration(
+		"""When a wait or time-out that began at ``start`` ends: at the same time of day, or at the
+		start of the seller's next working hours if that time is outside them."""
+		end = add_duration(
 			start,
 			days=days,
 			hours=hours,
@@ -61,6 +66,28 @@ class Calendar:
 			holidays=self.holidays,
 			system_tz=self.system_tz,
 			user_tz=self.user_tz,
+		)
+		return self._working(end)
+
+	def due(self, opened):
+		"""When an activity opened at ``opened`` is due: the end of the seller's working day it falls
+		in (or of their next one); the end of the day without working hours."""
+		if self.day_start is None:
+			return opened.replace(hour=23, minute=59, second=59, microsecond=0)
+		return self._working(opened, end_of_day=True)
+
+	def _working(self, moment, end_of_day=False):
+		if self.day_start is None:
+			return moment
+		return into_working_hours(
+			moment,
+			self.day_start,
+			self.day_end,
+			business_days=self.business_days,
+			holidays=self.holidays,
+			system_tz=self.system_tz,
+			user_tz=self.user_tz,
+			end_of_day=end_of_day,
 		)
 
 

@@ -55,8 +55,14 @@ def on_any_trash(doc, method=None):
 
 def on_communication(doc, method=None):
 	"""An incoming email from a connected record: stop the sequence (if it says so) or let its
-	"Email Replied" conditions look again now."""
-	if skip() or doc.sent_or_received != "Received" or doc.communication_type != "Communication":
+	"Email Replied" conditions look again now. An email a seller sends to it completes its open
+	Email activity."""
+	if skip() or doc.communication_type != "Communication" or doc.communication_medium != "Email":
+		return
+	if doc.sent_or_received == "Sent":
+		enrollment.complete_email_activity(doc)
+		return
+	if doc.sent_or_received != "Received":
 		return
 	for running in enrollments_for_communication(doc):
 		stopped = enrollment.stop(

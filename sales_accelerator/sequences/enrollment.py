@@ -10,7 +10,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import cstr, get_datetime, get_system_timezone, now_datetime, strip_html
+from frappe.utils import cstr, get_datetime, get_system_timezone, get_time, now_datetime, strip_html
 from frappe.utils.data import escape_html
 
 from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
@@ -182,7 +182,7 @@ class Run:
 				if not self.move(decision.next_step, decision.branch):
 					return
 			elif decision.action == runner.MAKE_ACTIVITY:
-				if make_activity(self.doc, step, self.now):
+				if make_activity(self.doc, step, self.now, self.calendar.due(self.now)):
 					self.doc.next_due = None  # just opened: the seller acts next
 					return
 			elif decision.action in (runner.SEND_EMAIL, runner.UPDATE_RECORD):
@@ -259,11 +259,31 @@ def calendar_for(settings: dict, seller: str) -> runner.Calendar:
 		holiday_list = settings.get("holiday_list") or default_holiday_list()
 		if holiday_list:
 			holidays = holiday_dates(holiday_list)
+	day_start, day_end = working_hours(seller)
 	return runner.Calendar(
 		business_days=bool(settings.get("business_days_only")),
 		holidays=holidays,
 		system_tz=get_system_timezone(),
 		user_tz=frappe.get_cached_value("User", seller, "time_zone") or None,
+		day_start=day_start,
+		day_end=day_end,
+	)
+
+
+def working_hours(user: str) -> tuple:
+	"""The seller's working hours (start, end) in their time zone: their own (User > Working Hours),
+	else the site's (Sales Accelerator Settings), else 09:00 to 17:00."""
+	from sales_accelerator.setup.install import WORK_END_FIELD, WORK_START_FIELD
+
+	own = frappe.get_cached_value("User", user, [WORK_START_FIELD, WORK_END_FIELD]) or (None, None)
+	if None not in own and "" not in own:  # 00:00 is a start, though a false one
+		return get_time(own[0]), get_time(own[1])
+	from sales_accelerator.setup.install import WORKING_HOURS
+
+	settings = frappe.get_cached_doc("Sales Accelerator Settings")
+	return (
+		get_time(settings.work_day_start or WORKING_HOURS["work_day_start"]),
+		get_time(settings.work_day_end or WORKING_HOURS["work_day_end"]),
 	)
 
 
@@ -324,45 +344,28 @@ def new_activity(doc, step, now, **values):
 	return activity
 
 
-def make_activity(doc, step, now) -> bool:
-	"""A seller's activity, due by the end of the day: an Event for a meeting, a ToDo otherwise.
-	False if another run made it already."""
+def make_activity(doc, step, now, due) -> bool:
+	"""A seller's activity with its ToDo, due by the end of their working day (a meeting, once booked
+	with the customer, when it starts: see ``meetings.book``). False if another run made it already."""
 	link = linkedin_link(doc) if step["step_type"].startswith("LinkedIn") else None
-	activity = new_activity(doc, step, now, link=link, due=end_of_day(now))
+	activity = new_activity(doc, step, now, link=link, due=due)
 	if not activity:
 		return False
-	if step["step_type"] == "Meeting":
-		event = frappe.get_doc(
-			{
-				"doctype": "Event",
-				"subject": f"{activity.subject}: {doc.record_title}",
-				"starts_on": activity.due,
-				"event_type": "Private",
-				"description": step.get("description"),
-				"event_participants": [
-					{"reference_doctype": doc.record_type, "reference_docname": doc.record_name}
-				],
-			}
-		)
-		event.owner = doc.seller
-		event.insert(ignore_permissions=True)
-		made = event
-	else:
-		description = "\n".join(
-			filter(None, [f"{activity.subject}: {doc.record_title}", step.get("description"), link])
-		)
-		made = frappe.get_doc(
-			{
-				"doctype": "ToDo",
-				"allocated_to": doc.seller,
-				"reference_type": doc.record_type,
-				"reference_name": doc.record_name,
-				"description": escape_html(description).replace("\n", "<br>"),
-				"date": now.date(),
-				"assigned_by": doc.owner if frappe.db.exists("User", doc.owner) else None,
-				"priority": "Medium",
-			}
-		).insert(ignore_permissions=True, ignore_links=True)
+	description = "\n".join(
+		filter(None, [f"{activity.subject}: {doc.record_title}", step.get("description"), link])
+	)
+	made = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": doc.seller,
+			"reference_type": doc.record_type,
+			"reference_name": doc.record_name,
+			"description": escape_html(description).replace("\n", "<br>"),
+			"date": due.date(),
+			"assigned_by": doc.owner if frappe.db.exists("User", doc.owner) else None,
+			"priority": "Medium",
+		}
+	).insert(ignore_permissions=True, ignore_links=True)
 	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
 	notify_assignee(doc, activity)
 	return True
@@ -397,10 +400,6 @@ def notify_assignee(doc, activity):
 			"from_user": frappe.session.user,
 		},
 	)
-
-
-def end_of_day(moment):
-	return moment.replace(hour=23, minute=59, second=59, microsecond=0)
 
 
 def linkedin_link(doc) -> str:
@@ -451,6 +450,41 @@ def send_email(doc, step, now) -> bool:
 		return {"reference_doctype": "Communication", "reference_name": communication}
 
 	return run_once(doc, step, now, send)
+
+
+def complete_email_activity(communication) -> str | None:
+	"""An email sent to a connected record (from Up next's "Write email" or any composer) is the
+	seller's Email step done: its oldest open Email activity is completed by it, and opens and
+	replies are tracked on that Communication. Returns the activity's name."""
+	if not (communication.reference_doctype and communication.reference_name):
+		return None
+	running = running_enrollment(communication.reference_doctype, communication.reference_name)
+	if not running:
+		return None
+	found = frappe.get_all(
+		ACTIVITY,
+		filters={"enrollment": running.name, "status": "Open", "step_type": "Email"},
+		fields=["name", "reference_doctype", "reference_name"],
+		order_by="due asc, creation asc",
+		limit=1,
+	)
+	if not found:
+		return None
+	activity = found[0]
+	close_made_record(activity, "Closed")
+	frappe.db.set_value(
+		ACTIVITY,
+		activity.name,
+		{
+			"status": "Completed",
+			"completed_on": now_datetime(),
+			"reference_doctype": "Communication",
+			"reference_name": communication.name,
+		},
+		update_modified=False,
+	)
+	process_enrollment(running.name)
+	return activity.name
 
 
 def fail_sent_email(activity: str, error: str | None):

@@ -17,11 +17,13 @@ STATUS_FIELD = "sa_crm_status"
 
 
 REMINDER_FIELD = "sa_activity_reminder"
+WORK_START_FIELD = "sa_work_start"
+WORK_END_FIELD = "sa_work_end"
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
 	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status, and each
-	seller's own reminder for sequence activities."""
+	seller's own reminder and working hours for sequence activities."""
 	from sales_accelerator.engine.reminders import select_options
 
 	fields = {
@@ -49,7 +51,20 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"options": select_options(),
 			"insert_after": "time_zone",
 			"description": "When to remind you of your sequence activities; empty uses the default of Sales Accelerator Settings.",
-		}
+		},
+		{
+			"fieldname": WORK_START_FIELD,
+			"label": "Working Hours Start",
+			"fieldtype": "Time",
+			"insert_after": REMINDER_FIELD,
+			"description": "Your sequence activities are due, and waits end, within your working hours, in your time zone. Empty: the hours of Sales Accelerator Settings.",
+		},
+		{
+			"fieldname": WORK_END_FIELD,
+			"label": "Working Hours End",
+			"fieldtype": "Time",
+			"insert_after": WORK_START_FIELD,
+		},
 	]
 	return fields
 
@@ -83,6 +98,7 @@ def own_doctype_names() -> list[str]:
 def after_install():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	create_default_actions_and_statuses()
+	set_default_working_hours()
 	sync_sequence_templates()
 
 
@@ -91,8 +107,23 @@ def after_migrate():
 
 	create_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	set_default_working_hours()
 	sync_variable_fields()
 	sync_sequence_templates()
+
+
+WORKING_HOURS = {"work_day_start": "09:00:00", "work_day_end": "17:00:00"}
+
+
+def set_default_working_hours():
+	"""The site's working hours are 09:00 to 17:00 until an admin chooses others. A new document's
+	Time fields get the current time, with its microseconds, in Frappe: that is not a choice (times
+	chosen in the desk have none) and is replaced too."""
+	settings = "Sales Accelerator Settings"
+	for field, default in WORKING_HOURS.items():
+		value = frappe.db.get_single_value(settings, field)
+		if not value or "." in str(value):
+			frappe.db.set_single_value(settings, field, default)
 
 
 def before_uninstall():

@@ -1,6 +1,12 @@
 """Helpers of the integration tier (run in a bench with `bench run-tests --app sales_accelerator`)."""
 
+import datetime
+
 import frappe
+
+# a Wednesday morning in the site's time zone: inside the default working hours (09:00 to 17:00), so
+# waits and time-outs that start then end at the same time of day
+WORKDAY_10 = datetime.datetime(2026, 11, 18, 10, 0)
 
 
 def make_user(email: str, *roles: str) -> str:

@@ -345,7 +345,7 @@ sales_accelerator.up_next = {
 		const activities = data.activities.map((a) => {
 			const due = a.due ? frappe.datetime.str_to_user(a.due) : "";
 			const email = a.email_template
-				? `<button class="btn btn-xs btn-default sa-email" data-template="${esc(a.email_template)}">${__(
+				? `<button class="btn btn-xs btn-default sa-email" data-name="${esc(a.name)}">${__(
 						"Write email"
 				  )}</button> `
 				: "";
@@ -382,13 +382,16 @@ sales_accelerator.up_next = {
 		const done = () => frm.reload_doc();
 		const call = (method, args) => sales_accelerator.call_api(method, args).then(done);
 		sales_accelerator.bind_activity_buttons(body, done);
+		// the step's email, filled from the record and the seller; sending it completes the step
 		body.find(".sa-email").on("click", function () {
-			new frappe.views.CommunicationComposer({
-				doc: frm.doc,
-				frm,
-				subject: __(frm.meta.name) + ": " + frm.docname,
-				recipients: frm.doc.email_id || frm.doc.contact_email || "",
-				email_template: $(this).data("template"),
+			sales_accelerator.call_api("activity_email", { activity: $(this).data("name") }).then(({ message }) => {
+				new frappe.views.CommunicationComposer({
+					doc: frm.doc,
+					frm,
+					subject: message.subject,
+					recipients: message.recipients,
+					message: message.message,
+				});
 			});
 		});
 		body.find(".sa-disconnect").on("click", () => {
@@ -439,6 +442,9 @@ sales_accelerator.bind_activity_buttons = (container, after) => {
 	container.find(".sa-skip").on("click", function () {
 		call("skip_activity", { activity: $(this).data("name") });
 	});
+	container.find(".sa-book").on("click", function () {
+		sales_accelerator.book_meeting_dialog($(this).data("name"), $(this).data("due"), after);
+	});
 	container.find(".sa-snooze").on("click", function () {
 		const activity = $(this).data("name");
 		frappe.prompt(
@@ -453,16 +459,76 @@ sales_accelerator.bind_activity_buttons = (container, after) => {
 // Only web addresses become links (never javascript: or data:).
 sales_accelerator.is_web_link = (link) => /^https?:\/\//i.test(link || "");
 
-// The buttons of one open activity.
+// The buttons of one open activity: a meeting is booked with the customer first, then completed
+// once held; a booked meeting moves by booking it again (which tells the customer), not by snoozing.
 sales_accelerator.activity_buttons = (a) => {
 	const esc = frappe.utils.escape_html;
+	const book_first = a.step_type === "Meeting" && !a.event;
+	const book =
+		a.step_type === "Meeting"
+			? `<button class="btn btn-xs ${book_first ? "btn-primary" : "btn-default"} sa-book" data-name="${esc(
+					a.name
+			  )}" data-due="${esc(a.event ? a.due : "")}">${a.event ? __("Move meeting") : __("Book meeting")}</button>`
+			: "";
 	return [
-		`<button class="btn btn-xs btn-primary sa-complete" data-name="${esc(a.name)}" data-kind="${esc(
-			a.step_type
-		)}">${__("Complete")}</button>`,
+		book,
+		`<button class="btn btn-xs ${book_first ? "btn-default" : "btn-primary"} sa-complete" data-name="${esc(
+			a.name
+		)}" data-kind="${esc(a.step_type)}">${__("Complete")}</button>`,
 		`<button class="btn btn-xs btn-default sa-skip" data-name="${esc(a.name)}">${__("Skip")}</button>`,
-		`<button class="btn btn-xs btn-default sa-snooze" data-name="${esc(a.name)}">${__("Snooze")}</button>`,
-	].join(" ");
+		a.event
+			? ""
+			: `<button class="btn btn-xs btn-default sa-snooze" data-name="${esc(a.name)}">${__("Snooze")}</button>`,
+	]
+		.filter(Boolean)
+		.join(" ");
+};
+
+// Book (or move) a meeting with the customer: the Event and an invitation with an .ics.
+sales_accelerator.book_meeting_dialog = (activity, booked_for, after) => {
+	const dialog = new frappe.ui.Dialog({
+		title: booked_for ? __("Move meeting") : __("Book meeting"),
+		fields: [
+			{
+				fieldname: "starts_on",
+				fieldtype: "Datetime",
+				label: __("Starts On"),
+				reqd: 1,
+				default: booked_for || undefined,
+			},
+			{
+				fieldname: "duration",
+				fieldtype: "Select",
+				label: __("Duration"),
+				options: [15, 30, 45, 60, 90, 120].map((m) => ({ label: __("{0} minutes", [m]), value: String(m) })),
+				default: "30",
+				reqd: 1,
+			},
+			{ fieldname: "location", fieldtype: "Data", label: __("Place or Link") },
+			{
+				fieldname: "message",
+				fieldtype: "Small Text",
+				label: __("Message to the Customer"),
+				description: __("Sent with the invitation, which adds the meeting to their calendar."),
+			},
+		],
+		primary_action_label: booked_for ? __("Move and send update") : __("Book and send invitation"),
+		primary_action(values) {
+			frappe
+				.call({
+					method: "sales_accelerator.api.book_meeting",
+					args: { activity, ...values },
+					freeze: true,
+				})
+				.then(() => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Meeting booked; invitation sent"), indicator: "green" });
+					after && after();
+				});
+		},
+	});
+	dialog.show();
+	return dialog;
 };
 
 // Pick an active sequence for the record type and connect the given records to it.

@@ -3,6 +3,8 @@
 
 from frappe.model.document import Document
 
+from sales_accelerator.integrations.users import check_working_hours
+
 
 class SalesAcceleratorSettings(Document):
 	# begin: auto-generated types
@@ -17,4 +19,7 @@ class SalesAcceleratorSettings(Document):
 		show_status_on_records: DF.Check
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		check_working_hours(
+			self.work_day_start, self.work_day_end, "Working Hours Start", "Working Hours End", required=True
+		)

@@ -8,6 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from sales_accelerator.api import (
+	book_meeting,
 	complete_activity,
 	connect,
 	disconnect,
@@ -17,6 +18,7 @@ from sales_accelerator.api import (
 )
 from sales_accelerator.tasks import process_due_enrollments
 from sales_accelerator.tests import (
+	WORKDAY_10,
 	active_sequence_from_template,
 	make_contact,
 	make_lead,
@@ -30,12 +32,19 @@ SELLER = "sa.seller@example.com"
 OUTSIDER = "sa.outsider@example.com"
 
 
+def reset_working_hours(user):
+	"""The site's working hours (09:00 to 17:00) in the site's time zone."""
+	frappe.db.set_value("User", user, {"sa_work_start": None, "sa_work_end": None, "time_zone": None})
+	frappe.clear_document_cache("User", user)
+
+
 class SequenceRunTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		make_outgoing_email_account()
 		make_user(SELLER, "Sales User")
+		reset_working_hours(SELLER)
 
 	def lead(self, label="Lead", **values):
 		return make_lead(
@@ -111,16 +120,14 @@ class TestOutboundSequence(SequenceRunTestCase):
 		self.assertEqual(frappe.db.get_value("ToDo", call.reference_name, "status"), "Closed")
 		complete_activity(following["name"])
 		meeting = self.open_activity(lead)
-		self.assertEqual((meeting.step_type, meeting.reference_doctype), ("Meeting", "Event"))
-		participants = frappe.get_doc("Event", meeting.reference_name).event_participants
-		self.assertEqual(
-			(participants[0].reference_doctype, participants[0].reference_docname), ("Lead", lead)
-		)
+		# the seller books it with the lead (see TestMeetings); nothing is booked in their name before
+		self.assertEqual((meeting.step_type, meeting.reference_doctype), ("Meeting", "ToDo"))
+		self.assertFalse(frappe.db.exists("Event Participants", {"reference_docname": lead}))
 		complete_activity(meeting.name)
 		self.assertEqual(self.enrollment(lead).status, "Completed")
 
 	def test_unanswered_calls_end_by_disqualifying_the_lead(self):
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			lead = self.start()
 			complete_activity(self.open_activity(lead).name)
@@ -208,14 +215,15 @@ class TestOutboundSequence(SequenceRunTestCase):
 
 
 class TestRepliesAndConditions(SequenceRunTestCase):
-	def no_show(self, contact, **changes):
+	def no_show(self, contact, at=None, **changes):
 		sequence = active_sequence_from_template(
 			"Follow-up for no-show contacts", f"_Test no-show {frappe.generate_hash(length=4)}", **changes
 		)
-		connect(sequence, "Contact", [contact])
-		email = self.open_activity(contact)
-		self.assertEqual(email.step_type, "Email")
-		complete_activity(email.name)
+		with self.freeze_time(at or now_datetime()):
+			connect(sequence, "Contact", [contact])
+			email = self.open_activity(contact)
+			self.assertEqual(email.step_type, "Email")
+			complete_activity(email.name)
 		return sequence
 
 	def reply(self, contact, sender):
@@ -253,10 +261,8 @@ class TestRepliesAndConditions(SequenceRunTestCase):
 
 	def test_no_reply_times_out_into_the_no_branch(self):
 		contact = make_contact(f"_Test Silent {frappe.generate_hash(length=5)}", "silent@example.com")
-		start = now_datetime()
-		with self.freeze_time(start):
-			self.no_show(contact)
-		self.at(start + datetime.timedelta(days=1, minutes=1))
+		self.no_show(contact, at=WORKDAY_10)
+		self.at(WORKDAY_10 + datetime.timedelta(days=1, minutes=1))
 		self.assertEqual(self.open_activity(contact).step_id, "call_1")
 
 
@@ -363,7 +369,7 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 
 	def test_one_broken_enrollment_does_not_stop_the_batch(self):
 		sequence = wait_then_call("_Test sequence", wait_minutes=5)
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			good, broken = self.lead("Good"), self.lead("Broken")
 			connect(sequence.name, "Lead", [good, broken])
@@ -425,7 +431,10 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 			"update `tabSequence Enrollment` set step_started=%s where sequence=%s",
 			(add_to_date(now_datetime(), minutes=-5), sequence.name),
 		)
+		# the workers run at the real time of day: the seller works round the clock for this test
+		frappe.db.set_value("User", "Administrator", {"sa_work_start": "00:00:00", "sa_work_end": "23:59:59"})
 		frappe.db.commit()  # the workers are other processes: they see only what is committed
+		frappe.clear_document_cache("User", "Administrator")
 		try:
 			bench = frappe.utils.get_bench_path()
 			command = [
@@ -466,6 +475,9 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 			)
 		finally:
 			cleanup_committed(sequence.name, leads)
+			frappe.db.set_value("User", "Administrator", {"sa_work_start": None, "sa_work_end": None})
+			frappe.db.commit()
+			frappe.clear_document_cache("User", "Administrator")
 
 
 def cleanup_committed(sequence: str, leads: list[str]):
@@ -512,7 +524,7 @@ class TestRemindersAndNotifications(SequenceRunTestCase):
 		)
 		sequence.activate()
 		lead = self.lead("Notified")
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start), self.set_user(SELLER):
 			connect(sequence.name, "Lead", [lead])
 			first = self.open_activity(lead).name
@@ -567,3 +579,237 @@ class TestRemindersAndNotifications(SequenceRunTestCase):
 		self.assertEqual(
 			(get_datetime(activity.remind_at), activity.reminded), (later - datetime.timedelta(minutes=30), 0)
 		)
+
+
+class TestWorkingHours(SequenceRunTestCase):
+	"""Activities are due, and waits end, inside the seller's working hours, in their time zone."""
+
+	def tearDown(self):
+		reset_working_hours(SELLER)
+
+	def connect_as_seller(self, moment, **sequence_values):
+		sequence = wait_then_call("_Test working hours", **sequence_values)
+		lead = self.lead("Hours")
+		with self.freeze_time(moment), self.set_user(SELLER):
+			connect(sequence.name, "Lead", [lead])
+		return lead
+
+	def test_an_activity_is_due_by_the_end_of_the_working_day_and_a_wait_keeps_the_time_of_day(self):
+		lead = self.connect_as_seller(WORKDAY_10, wait_days=2)
+		self.assertEqual(
+			get_datetime(self.enrollment(lead).next_due), WORKDAY_10 + datetime.timedelta(days=2)
+		)
+		self.at(WORKDAY_10 + datetime.timedelta(days=2, minutes=1))
+		call = frappe.get_doc("Sequence Activity", self.open_activity(lead).name)
+		self.assertEqual(get_datetime(call.due), datetime.datetime(2026, 11, 20, 17, 0))
+		# the site's default reminder: 15 minutes before a real due time, not before midnight
+		self.assertEqual(get_datetime(call.remind_at), datetime.datetime(2026, 11, 20, 16, 45))
+		self.assertEqual(str(frappe.db.get_value("ToDo", call.reference_name, "date")), "2026-11-20")
+
+	def test_a_wait_that_ends_after_hours_lands_at_the_start_of_the_next_working_day(self):
+		evening = WORKDAY_10.replace(hour=15)
+		lead = self.connect_as_seller(evening, wait_hours=4)  # 19:00: after hours
+		self.assertEqual(get_datetime(self.enrollment(lead).next_due), datetime.datetime(2026, 11, 19, 9, 0))
+		self.at(datetime.datetime(2026, 11, 19, 8, 59))
+		self.assertIsNone(self.open_activity(lead))
+		self.at(datetime.datetime(2026, 11, 19, 9, 0))
+		self.assertEqual(self.open_activity(lead).step_id, "call")
+
+	def test_the_sellers_own_hours_in_their_time_zone_win_over_the_sites(self):
+		user = frappe.get_doc("User", SELLER)
+		user.update({"sa_work_start": "08:00:00", "sa_work_end": "12:00:00", "time_zone": "Europe/London"})
+		user.save(ignore_permissions=True)
+		# 10:00 in New York is 15:00 in London: past the seller's noon, so 08:00 London tomorrow
+		lead = self.connect_as_seller(WORKDAY_10, wait_minutes=5)
+		self.assertEqual(get_datetime(self.enrollment(lead).next_due), datetime.datetime(2026, 11, 19, 3, 0))
+		self.at(datetime.datetime(2026, 11, 19, 3, 1))
+		due = frappe.db.get_value("Sequence Activity", self.open_activity(lead).name, "due")
+		self.assertEqual(get_datetime(due), datetime.datetime(2026, 11, 19, 7, 0))  # noon in London
+
+	def test_working_hours_must_end_after_they_start(self):
+		user = frappe.get_doc("User", SELLER)
+		user.update({"sa_work_start": "17:00:00", "sa_work_end": "09:00:00"})
+		with self.assertRaises(frappe.ValidationError) as error:
+			user.save(ignore_permissions=True)
+		self.assertIn("Working Hours End", str(error.exception))
+		settings = frappe.get_single("Sales Accelerator Settings")
+		settings.work_day_start = "18:00:00"
+		with self.assertRaises(frappe.ValidationError):
+			settings.save()
+
+
+class TestMeetings(SequenceRunTestCase):
+	"""A meeting step is booked with the customer: an Event, an invitation with an .ics, a due time."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		sequence = make_sequence(
+			"_Test meeting",
+			steps=[
+				{"step_id": "meet", "step_type": "Meeting", "subject": "Product demo"},
+				{
+					"step_id": "booked",
+					"step_type": "Condition",
+					"condition": "Meeting Booked",
+					"timeout_days": 2,
+					"yes_step": "prepare",
+					"no_step": "chase",
+				},
+				{"step_id": "prepare", "step_type": "Task", "subject": "Prepare the demo", "is_end": 1},
+				{"step_id": "chase", "step_type": "Task", "subject": "Chase the customer", "is_end": 1},
+			],
+		)
+		sequence.activate()
+		cls.sequence = sequence.name
+
+	def start(self):
+		lead = self.lead("Meeting")
+		with self.freeze_time(WORKDAY_10), self.set_user(SELLER):
+			connect(self.sequence, "Lead", [lead])
+		return lead, frappe.get_doc("Sequence Activity", self.open_activity(lead).name)
+
+	def book(self, activity, starts_on, **values):
+		with self.freeze_time(WORKDAY_10 + datetime.timedelta(minutes=5)), self.set_user(SELLER):
+			return book_meeting(activity.name, str(starts_on), **values)
+
+	def invitations(self, lead):
+		return frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Lead", "reference_name": lead, "subject": ["like", "%nvitation%"]},
+			fields=["name", "recipients", "sender", "content", "subject"],
+			order_by="creation asc",
+		)
+
+	def test_a_booked_meeting_invites_the_contact_and_is_due_when_it_starts(self):
+		lead, meeting = self.start()
+		self.assertEqual(meeting.reference_doctype, "ToDo")  # no placeholder Event
+		tomorrow_10 = WORKDAY_10 + datetime.timedelta(days=1)
+		event = self.book(meeting, tomorrow_10, duration=45, location="https://meet.example.com/demo")
+
+		event = frappe.get_doc("Event", event)
+		self.assertEqual(
+			(get_datetime(event.starts_on), get_datetime(event.ends_on)),
+			(tomorrow_10, tomorrow_10 + datetime.timedelta(minutes=45)),
+		)
+		self.assertEqual(event.owner, SELLER)
+		self.assertIn(
+			("Lead", lead), [(p.reference_doctype, p.reference_docname) for p in event.event_participants]
+		)
+
+		[invitation] = self.invitations(lead)
+		self.assertEqual(invitation.recipients, frappe.db.get_value("Lead", lead, "email_id"))
+		self.assertIn("meet.example.com/demo", invitation.content)
+		[ics] = frappe.get_all(
+			"File",
+			filters={"attached_to_doctype": "Communication", "attached_to_name": invitation.name},
+			pluck="name",
+		)
+		content = frappe.get_doc("File", ics).get_content()
+		content = content.decode() if isinstance(content, bytes) else content
+		self.assertIn("METHOD:REQUEST", content)
+		self.assertIn("DTSTART:20261119T150000Z", content)  # 10:00 in New York
+		self.assertIn(f"mailto:{invitation.recipients}", content)
+		self.assertTrue(frappe.db.exists("Email Queue", {"communication": invitation.name}))
+
+		meeting.reload()
+		self.assertEqual((meeting.event, get_datetime(meeting.due)), (event.name, tomorrow_10))
+		self.assertEqual(get_datetime(meeting.remind_at), tomorrow_10 - datetime.timedelta(minutes=15))
+
+	def test_a_reminder_fires_15_minutes_before_a_10_oclock_meeting(self):
+		from sales_accelerator.tasks import send_activity_reminders
+
+		frappe.db.set_single_value("Sales Accelerator Settings", "default_reminder", "15 minutes before")
+		_lead, meeting = self.start()
+		tomorrow_10 = WORKDAY_10 + datetime.timedelta(days=1)
+		self.book(meeting, tomorrow_10)
+		alerts = lambda: frappe.get_all(  # noqa: E731
+			"Notification Log",
+			filters={"for_user": SELLER, "document_name": meeting.name, "type": "Alert"},
+			pluck="subject",
+		)
+		with self.freeze_time(tomorrow_10 - datetime.timedelta(minutes=16)):
+			send_activity_reminders()
+		self.assertEqual(alerts(), [])
+		with self.freeze_time(tomorrow_10 - datetime.timedelta(minutes=15)):
+			send_activity_reminders()
+		self.assertEqual(len(alerts()), 1)
+
+	def test_meeting_booked_is_true_only_once_the_meeting_is_booked(self):
+		lead, meeting = self.start()
+		with self.freeze_time(WORKDAY_10), self.set_user(SELLER):
+			complete_activity(meeting.name)  # "held" without booking: nothing was booked
+		self.at(WORKDAY_10 + datetime.timedelta(days=2, minutes=1))
+		self.assertEqual(self.open_activity(lead).step_id, "chase")
+
+		lead, meeting = self.start()
+		self.book(meeting, WORKDAY_10 + datetime.timedelta(days=1))
+		with self.freeze_time(WORKDAY_10 + datetime.timedelta(minutes=10)), self.set_user(SELLER):
+			complete_activity(meeting.name)
+		self.assertEqual(self.open_activity(lead).step_id, "prepare")
+
+	def test_moving_a_booked_meeting_sends_an_update_and_snoozing_it_is_refused(self):
+		lead, meeting = self.start()
+		self.book(meeting, WORKDAY_10 + datetime.timedelta(days=1))
+		meeting.reload()
+		with self.set_user(SELLER), self.assertRaises(frappe.ValidationError) as error:
+			snooze_activity(meeting.name, str(WORKDAY_10 + datetime.timedelta(days=3)))
+		self.assertIn("book it again", str(error.exception))
+		later = WORKDAY_10 + datetime.timedelta(days=2, hours=4)
+		self.assertEqual(self.book(meeting, later), meeting.event)
+		invitations = self.invitations(lead)
+		self.assertEqual(len(invitations), 2)
+		self.assertIn("Updated invitation", invitations[1].subject)
+		self.assertEqual(get_datetime(frappe.db.get_value("Event", meeting.event, "starts_on")), later)
+
+	def test_booking_needs_an_address_a_future_time_and_the_activitys_seller(self):
+		lead, meeting = self.start()
+		frappe.db.set_value("Lead", lead, "email_id", None)
+		with self.assertRaises(frappe.ValidationError) as error:
+			self.book(meeting, WORKDAY_10 + datetime.timedelta(days=1))
+		self.assertIn("no email address", str(error.exception))
+		with self.assertRaises(frappe.ValidationError) as error:
+			self.book(meeting, WORKDAY_10 - datetime.timedelta(days=1))
+		self.assertIn("Starts On", str(error.exception))
+		make_user(OUTSIDER, "Sales User")
+		with self.set_user(OUTSIDER), self.assertRaises(frappe.PermissionError):
+			book_meeting(meeting.name, str(WORKDAY_10 + datetime.timedelta(days=1)))
+		self.assertFalse(frappe.db.exists("Event Participants", {"reference_docname": lead}))
+
+
+class TestManualEmailsAndCalls(SequenceRunTestCase):
+	def test_an_email_the_seller_sends_completes_the_email_step_and_is_tracked(self):
+		from frappe.core.doctype.communication.email import make
+
+		contact = make_contact(f"_Test Written {frappe.generate_hash(length=5)}", "written@example.com")
+		sequence = active_sequence_from_template("Follow-up for no-show contacts", "_Test written email")
+		with self.set_user(SELLER):
+			connect(sequence, "Contact", [contact])
+			email = self.open_activity(contact)
+			self.assertEqual(email.step_type, "Email")
+			sent = make(
+				doctype="Contact",
+				name=contact,
+				subject="Sorry we missed you",
+				content="Shall we find another time?",
+				recipients="written@example.com",
+				send_email=True,
+			)["name"]
+		activity = frappe.get_doc("Sequence Activity", email.name)
+		self.assertEqual(activity.status, "Completed")
+		self.assertEqual((activity.reference_doctype, activity.reference_name), ("Communication", sent))
+		self.assertEqual(frappe.db.get_value("ToDo", email.reference_name, "status"), "Closed")
+		self.assertEqual(self.enrollment(contact).current_step, "replied_1")  # waiting for the reply
+
+	def test_a_completed_call_is_an_erpnext_call_log_on_the_record(self):
+		sequence = make_sequence("_Test call log", steps=[{"step_id": "call", "step_type": "Phone Call"}])
+		sequence.activate()
+		lead = self.lead("Called", mobile_no="+15550100")
+		with self.freeze_time(WORKDAY_10):
+			connect(sequence.name, "Lead", [lead])
+			call = self.open_activity(lead)
+			complete_activity(call.name, "Left Voicemail")
+		log = frappe.get_doc("Call Log", f"SA-{call.name}")
+		self.assertEqual((log.type, log.status, log.to), ("Outgoing", "No Answer", "+15550100"))
+		self.assertIn(("Lead", lead), [(link.link_doctype, link.link_name) for link in log.links])
+		self.assertIn("Left Voicemail", log.summary)
