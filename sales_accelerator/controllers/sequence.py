@@ -57,6 +57,21 @@ def step_dicts(rows) -> list[dict]:
 	return steps
 
 
+def definition_hash(doc) -> str:
+	"""A fingerprint of what a sequence or template does: its settings and steps, with empty values
+	and zeros alike (a row read back from the database has 0 where a new one had nothing)."""
+	import hashlib
+
+	def plain(value):
+		return None if value in (None, "", 0, "0") else str(value)
+
+	definition = {
+		"settings": {field: plain(doc.get(field)) for field in DEFINITION_FIELDS if field != "title"},
+		"steps": [{field: plain(row.get(field)) for field in STEP_FIELDS} for row in doc.steps],
+	}
+	return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+
 def flow(steps: list[dict]) -> dict:
 	"""What the designer draws: the tree of steps, every path with its duration, or the error."""
 	try:

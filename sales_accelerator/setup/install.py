@@ -178,27 +178,36 @@ def shipped_email_templates() -> list[dict]:
 	return json.loads((DATA / "email_templates.json").read_text())
 
 
+def shipped_sequence_templates() -> dict[str, dict]:
+	"""The Sequence Templates the app ships, by title."""
+	templates = [
+		json.loads(path.read_text()) for path in sorted((DATA / "sequence_templates").glob("*.json"))
+	]
+	return {data["title"]: data for data in templates}
+
+
 def sync_sequence_templates():
-	"""Create the shipped Email Templates (kept as the admin edits them) and refresh the shipped
-	Sequence Templates to the app's version."""
-	from sales_accelerator.controllers.sequence import DEFINITION_FIELDS
+	"""Create the shipped Email Templates and Sequence Templates that are missing, and bring the
+	shipped Sequence Templates nobody has changed up to the app's version. Templates and Email
+	Templates an admin has changed are theirs: they are kept as they are."""
+	from sales_accelerator.controllers.sequence import definition_hash
 
 	for template in shipped_email_templates():
 		if not frappe.db.exists("Email Template", template["name"]):
 			frappe.get_doc({"doctype": "Email Template", **template}).insert(ignore_permissions=True)
 
-	for path in sorted((DATA / "sequence_templates").glob("*.json")):
-		data = json.loads(path.read_text())
-		if frappe.db.exists("Sequence Template", data["title"]):
-			template = frappe.get_doc("Sequence Template", data["title"])
-			template.set("steps", [])
+	for title, data in shipped_sequence_templates().items():
+		if frappe.db.exists("Sequence Template", title):
+			template = frappe.get_doc("Sequence Template", title)
+			current = definition_hash(template)
+			if template.shipped_hash and current != template.shipped_hash:
+				continue  # changed by an admin since the app shipped it
+			shipped = definition_hash(frappe.new_doc("Sequence Template").apply_shipped(data))
+			if template.shipped_hash == shipped:
+				continue  # the app's version already
 		else:
 			template = frappe.new_doc("Sequence Template")
-		template.update({field: data.get(field) for field in DEFINITION_FIELDS if field in data})
-		template.title = data["title"]
-		template.is_standard = 1
-		for step in data["steps"]:
-			template.append("steps", step)
+		template.apply_shipped(data)
 		template.save(ignore_permissions=True)
 
 

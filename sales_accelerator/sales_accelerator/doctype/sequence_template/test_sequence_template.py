@@ -113,14 +113,15 @@ class TestSequenceTemplate(FrappeTestCase):
 		)
 		self.assertEqual(steps["replied_3"].branches, ("email_confirm", "disqualify"))
 
-	def test_migrate_restores_shipped_templates(self):
-		template = frappe.get_doc("Sequence Template", "Post-webinar follow-up")
-		template.steps = template.steps[:2]
-		template.steps[-1].is_end = 1
-		template.save()
-		self.assertEqual(template.step_count, 1)
+	def test_migrate_brings_back_a_missing_shipped_template(self):
+		frappe.db.delete(
+			"Sequence Step", {"parent": "Post-webinar follow-up", "parenttype": "Sequence Template"}
+		)
+		frappe.db.delete("Sequence Template", {"name": "Post-webinar follow-up"})
 		sync_sequence_templates()
-		self.assertEqual(frappe.db.get_value("Sequence Template", "Post-webinar follow-up", "step_count"), 9)
+		template = frappe.get_doc("Sequence Template", "Post-webinar follow-up")
+		self.assertEqual(template.step_count, TEMPLATES["Post-webinar follow-up"][1])
+		self.assertTrue(template.is_shipped_version)
 
 
 def flow(template: str) -> dict:
@@ -139,3 +140,63 @@ def flow(template: str) -> dict:
 			branches=tuple(t for _b, t in targets) if len(targets) == 2 else None,
 		)
 	return result
+
+
+class TestShippedTemplatesAreTheAdmins(FrappeTestCase):
+	"""App updates refresh a shipped template only while nobody has changed it."""
+
+	TEMPLATE = "Follow-up for no-show contacts"
+
+	def test_an_edited_template_is_kept_by_migrate_and_can_be_restored(self):
+		template = frappe.get_doc("Sequence Template", self.TEMPLATE)
+		self.assertTrue(template.is_shipped_version)
+		shipped_rows = len(template.steps)
+		template.description = "Our own follow-up"
+		template.steps[1].subject = "Our own first email"
+		extra = template.append(
+			"steps", {"step_id": "extra_task", "step_type": "Task", "subject": "Note why"}
+		)
+		template.steps.remove(extra)
+		template.steps.insert(2, extra)  # right after the first email: the flow goes through it
+		for idx, row in enumerate(template.steps, start=1):
+			row.idx = idx
+		template.save()
+		self.assertFalse(template.is_shipped_version)
+
+		sync_sequence_templates()  # what every migrate does
+		template.reload()
+		self.assertEqual(
+			(template.description, template.steps[1].subject, len(template.steps)),
+			("Our own follow-up", "Our own first email", shipped_rows + 1),
+		)
+		self.assertFalse(template.is_shipped_version)
+
+		template.restore_shipped_version()
+		template.reload()
+		self.assertTrue(template.is_shipped_version)
+		self.assertEqual(len(template.steps), shipped_rows)
+		self.assertNotEqual(template.description, "Our own follow-up")
+
+	def test_an_unchanged_template_follows_the_apps_new_version(self):
+		from sales_accelerator.controllers.sequence import definition_hash
+
+		# the template as an older version of the app shipped it, untouched since
+		template = frappe.get_doc("Sequence Template", self.TEMPLATE)
+		template.description = "An older shipped description"
+		template.flags.shipped = True
+		template.save()
+		self.assertTrue(template.is_shipped_version)
+		self.assertEqual(template.shipped_hash, definition_hash(template))
+
+		sync_sequence_templates()
+		template.reload()
+		self.assertNotEqual(template.description, "An older shipped description")
+		self.assertTrue(template.is_shipped_version)
+
+	def test_a_template_saved_unchanged_is_still_the_shipped_version(self):
+		template = frappe.get_doc("Sequence Template", self.TEMPLATE)
+		modified = template.modified
+		sync_sequence_templates()  # nothing to do: not saved again
+		self.assertEqual(frappe.db.get_value("Sequence Template", self.TEMPLATE, "modified"), modified)
+		template.save()
+		self.assertTrue(template.is_shipped_version)
