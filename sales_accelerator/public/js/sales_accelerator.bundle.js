@@ -265,18 +265,30 @@ sales_accelerator.sequence_flow = {
 	},
 };
 
-// "New from Template": pick a Sequence Template and a name; opens the new Draft sequence.
+// "New from Template" and Up next's "Create new sequence": a new Draft sequence from a template, or from blank (for the record type, when one is given).
 sales_accelerator.new_sequence_from_template = (template, record_type) => {
 	const dialog = new frappe.ui.Dialog({
-		title: __("New Sequence from Template"),
+		title: __("New Sequence"),
 		fields: [
+			{
+				fieldname: "start_from",
+				fieldtype: "Select",
+				label: __("Start From"),
+				options: [
+					{ label: __("A template"), value: "Template" },
+					{ label: __("Blank"), value: "Blank" },
+				],
+				default: "Template",
+				reqd: 1,
+			},
 			{
 				fieldname: "template",
 				fieldtype: "Link",
 				label: __("Template"),
 				options: "Sequence Template",
-				reqd: 1,
 				default: template,
+				depends_on: "eval:doc.start_from === 'Template'",
+				mandatory_depends_on: "eval:doc.start_from === 'Template'",
 				get_query: () => (record_type ? { filters: { record_type } } : {}),
 				onchange() {
 					const value = dialog.get_value("template");
@@ -286,7 +298,12 @@ sales_accelerator.new_sequence_from_template = (template, record_type) => {
 			{ fieldname: "title", fieldtype: "Data", label: __("Sequence Name"), reqd: 1, default: template },
 		],
 		primary_action_label: __("Create"),
-		primary_action({ template, title }) {
+		primary_action({ start_from, template, title }) {
+			if (start_from === "Blank") {
+				dialog.hide();
+				frappe.new_doc("Sequence", { title, ...(record_type ? { record_type } : {}) });
+				return;
+			}
 			frappe
 				.call({
 					method: "sales_accelerator.api.create_sequence_from_template",
@@ -300,6 +317,7 @@ sales_accelerator.new_sequence_from_template = (template, record_type) => {
 		},
 	});
 	dialog.show();
+	return dialog;
 };
 
 // The "Up next" section on the stock Lead / Contact / Opportunity / Customer / Prospect forms.

@@ -10,6 +10,7 @@ from sales_accelerator.tests import make_sequence, make_user
 SELLER = "sa.seller@example.com"
 OTHER_SELLER = "sa.seller2@example.com"
 MANAGER = "sa.manager@example.com"
+SALES_MANAGER = "sa.sales.manager@example.com"
 
 
 class TestSequence(FrappeTestCase):
@@ -179,6 +180,16 @@ class TestSequenceSharing(FrappeTestCase):
 			self.assertTrue(sequence.has_permission("delete"))
 			sequence.activate()
 		self.assertEqual(frappe.db.get_value("Sequence", self.own, "status"), "Active")
+
+	def test_a_sales_manager_creates_sequences_from_templates_and_edits_their_own(self):
+		make_user(SALES_MANAGER, "Sales Manager")  # without Sales User, as seed 002 allows
+		with self.set_user(SALES_MANAGER):
+			name = create_sequence_from_template("Post-webinar follow-up", "_Test sales manager's")
+			sequence = frappe.get_doc("Sequence", name)
+			self.assertEqual((sequence.owner, sequence.status), (SALES_MANAGER, "Draft"))
+			self.assertTrue(sequence.has_permission("write"))
+			sequence.activate()
+			self.assertFalse(frappe.get_doc("Sequence", self.own).has_permission("write"))
 
 	def test_settings_can_restrict_creating_sequences_to_roles(self):
 		settings = frappe.get_single("Sales Accelerator Settings")
