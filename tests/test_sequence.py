@@ -70,6 +70,35 @@ def test_a_valid_branching_sequence_passes_and_is_described():
 	]
 
 
+@pytest.mark.parametrize(
+	"condition, waits",
+	[
+		("Email Replied", True),
+		("Email Opened", True),
+		("Link Clicked", True),
+		("Meeting Booked", True),
+		("Call Answered", False),  # known when the seller logs the call's outcome
+		("Activity Completed", False),  # known when the seller completes the activity
+	],
+)
+def test_durations_count_only_what_waits_on_the_person(condition, waits):
+	steps = numbered(
+		start(),
+		step("call", "Phone Call"),
+		cond("check", "yes", "later", condition=condition, timeout_days=2, timeout_hours=3),
+		step("yes", is_end=1),
+		step("later", "Wait", wait_days=1),
+		step("again", "Phone Call"),
+	)
+	seq.validate(steps)  # every condition still needs its time-out, to end it if nothing is logged
+	timeout = (2 * seq.MINUTES_PER_DAY + 3 * 60) if waits else 0
+	described = seq.describe(steps)
+	assert [p["minutes"] for p in described["paths"]] == [timeout, timeout + seq.MINUTES_PER_DAY]
+	assert described["max_minutes"] == timeout + seq.MINUTES_PER_DAY
+	steps[2].update(timeout_days=0, timeout_hours=0)
+	assert "a condition needs a time-out" in error_of(steps)
+
+
 def test_empty_next_step_means_the_following_row_and_is_end_stops():
 	steps = follow_up()
 	graph = seq.edges(steps)
@@ -230,12 +259,12 @@ def test_a_sequence_has_at_most_max_steps():
 # -- the shipped templates -------------------------------------------------------------------------------
 EXPECTED_TEMPLATES = {
 	# title: (record type, steps excluding waits, longest duration in days, paths)
-	"Follow-up for no-show contacts": ("Contact", 7, 5, 4),
-	"High-volume outbound prospecting": ("Lead", 11, 9, 4),
-	"Invitation to an upcoming event": ("Contact", 6, 5, 4),
-	"Meeting for product demo requests": ("Opportunity", 8, 5, 4),
+	"Follow-up for no-show contacts": ("Contact", 7, 4, 4),
+	"High-volume outbound prospecting": ("Lead", 11, 5, 4),
+	"Invitation to an upcoming event": ("Contact", 6, 4, 4),
+	"Meeting for product demo requests": ("Opportunity", 8, 4, 4),
 	"Upcoming account renewal": ("Customer", 13, 50, 1),
-	"Post-webinar follow-up": ("Lead", 9, 7, 5),
+	"Post-webinar follow-up": ("Lead", 9, 6, 5),
 }
 
 
