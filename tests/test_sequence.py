@@ -60,7 +60,8 @@ def test_a_valid_branching_sequence_passes_and_is_described():
 	steps = follow_up()
 	seq.validate(steps)
 	described = seq.describe(steps)
-	assert described["step_count"] == 4  # mail, call (reached from both conditions), mail2, give_up
+	# call (reached from both conditions), mail2, give_up; the automated email is the system's work
+	assert described["step_count"] == 3
 	assert sorted(p["minutes"] for p in described["paths"]) == [1440, 1440 + 2880 + 720, 1440 + 2880 + 720]
 	assert described["max_minutes"] == 1440 + 2880 + 720
 	assert [p["steps"] for p in described["paths"]] == [
@@ -97,6 +98,15 @@ def test_durations_count_only_what_waits_on_the_person(condition, waits):
 	assert described["max_minutes"] == timeout + seq.MINUTES_PER_DAY
 	steps[2].update(timeout_days=0, timeout_hours=0)
 	assert "a condition needs a time-out" in error_of(steps)
+
+
+def test_automated_emails_are_not_counted_as_steps_yet_make_a_sequence():
+	steps = numbered(start(), step("mail", "Automated Email", email_template="Intro"))
+	seq.validate(steps)
+	assert seq.describe(steps)["step_count"] == 0
+	steps[-1]["step_type"] = "Email"
+	assert seq.describe(steps)["step_count"] == 1
+	assert "needs at least one activity" in error_of(numbered(start()))
 
 
 def test_empty_next_step_means_the_following_row_and_is_end_stops():
@@ -260,11 +270,11 @@ def test_a_sequence_has_at_most_max_steps():
 EXPECTED_TEMPLATES = {
 	# title: (record type, steps excluding waits, longest duration in days, paths)
 	"Follow-up for no-show contacts": ("Contact", 7, 4, 4),
-	"High-volume outbound prospecting": ("Lead", 11, 5, 4),
+	"High-volume outbound prospecting": ("Lead", 9, 5, 4),
 	"Invitation to an upcoming event": ("Contact", 6, 4, 4),
 	"Meeting for product demo requests": ("Opportunity", 8, 4, 4),
 	"Upcoming account renewal": ("Customer", 13, 50, 1),
-	"Post-webinar follow-up": ("Lead", 9, 6, 5),
+	"Post-webinar follow-up": ("Lead", 8, 6, 5),
 }
 
 

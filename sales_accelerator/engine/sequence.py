@@ -58,8 +58,10 @@ MAX_TREE_NODES = 400  # beyond this, a step already drawn is shown as "continues
 
 
 def counts_as_step(step: dict) -> bool:
-	"""Steps a seller sees as work (activities and record updates): not start, waits or branches."""
-	return step["step_type"] in ACTIVITY_TYPES or step["step_type"] == UPDATE_FIELD
+	"""Steps a seller sees as work (activities and record updates): not start, waits or branches,
+	nor automated emails, which the system sends by itself (seed 002 counts its templates' steps so)."""
+	kind = step["step_type"]
+	return (kind in ACTIVITY_TYPES and kind != AUTOMATED_EMAIL) or kind == UPDATE_FIELD
 
 
 def wait_minutes(step: dict) -> int:
@@ -155,7 +157,7 @@ def validate(steps: list[dict], require_complete: bool = True) -> None:
 			raise EngineError(
 				"Step {0}: a path cannot end with a wait; remove it or add a step after it", label(step)
 			)
-	if not any(counts_as_step(s) for s in steps):
+	if not any(s["step_type"] in (*ACTIVITY_TYPES, UPDATE_FIELD) for s in steps):
 		raise EngineError("A sequence needs at least one activity after {0}", "Sequence starts here")
 
 
