@@ -186,9 +186,14 @@ def up_next(doctype: str, name: str) -> dict:
 	doc = frappe.get_doc(enrollment.ENROLLMENT, running.name)
 	steps = json.loads(doc.steps_snapshot)["steps"]
 	done = frappe.db.count(
-		# steps the sequence has passed: a failed email or update is passed too (it goes on)
+		# steps the sequence has passed, counted as its steps are (an automated email is not one);
+		# a failed update is passed too (the sequence goes on)
 		enrollment.ACTIVITY,
-		{"enrollment": doc.name, "status": ["in", ["Completed", "Skipped", "Failed"]]},
+		{
+			"enrollment": doc.name,
+			"status": ["in", ["Completed", "Skipped", "Failed"]],
+			"step_type": ["!=", "Automated Email"],
+		},
 	)
 	now = frappe.utils.now_datetime()
 	activities = frappe.get_all(

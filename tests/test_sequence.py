@@ -60,7 +60,8 @@ def test_a_valid_branching_sequence_passes_and_is_described():
 	steps = follow_up()
 	seq.validate(steps)
 	described = seq.describe(steps)
-	assert described["step_count"] == 4  # mail, call (reached from both conditions), mail2, give_up
+	# call (reached from both conditions), mail2, give_up; the automated email is the system's work
+	assert described["step_count"] == 3
 	assert sorted(p["minutes"] for p in described["paths"]) == [1440, 1440 + 2880 + 720, 1440 + 2880 + 720]
 	assert described["max_minutes"] == 1440 + 2880 + 720
 	assert [p["steps"] for p in described["paths"]] == [
@@ -68,6 +69,44 @@ def test_a_valid_branching_sequence_passes_and_is_described():
 		["start", "mail", "replied", "wait", "mail2", "replied2", "call"],
 		["start", "mail", "replied", "wait", "mail2", "replied2", "give_up"],
 	]
+
+
+@pytest.mark.parametrize(
+	"condition, waits",
+	[
+		("Email Replied", True),
+		("Email Opened", True),
+		("Link Clicked", True),
+		("Meeting Booked", True),
+		("Call Answered", False),  # known when the seller logs the call's outcome
+		("Activity Completed", False),  # known when the seller completes the activity
+	],
+)
+def test_durations_count_only_what_waits_on_the_person(condition, waits):
+	steps = numbered(
+		start(),
+		step("call", "Phone Call"),
+		cond("check", "yes", "later", condition=condition, timeout_days=2, timeout_hours=3),
+		step("yes", is_end=1),
+		step("later", "Wait", wait_days=1),
+		step("again", "Phone Call"),
+	)
+	seq.validate(steps)  # every condition still needs its time-out, to end it if nothing is logged
+	timeout = (2 * seq.MINUTES_PER_DAY + 3 * 60) if waits else 0
+	described = seq.describe(steps)
+	assert [p["minutes"] for p in described["paths"]] == [timeout, timeout + seq.MINUTES_PER_DAY]
+	assert described["max_minutes"] == timeout + seq.MINUTES_PER_DAY
+	steps[2].update(timeout_days=0, timeout_hours=0)
+	assert "a condition needs a time-out" in error_of(steps)
+
+
+def test_automated_emails_are_not_counted_as_steps_yet_make_a_sequence():
+	steps = numbered(start(), step("mail", "Automated Email", email_template="Intro"))
+	seq.validate(steps)
+	assert seq.describe(steps)["step_count"] == 0
+	steps[-1]["step_type"] = "Email"
+	assert seq.describe(steps)["step_count"] == 1
+	assert "needs at least one activity" in error_of(numbered(start()))
 
 
 def test_empty_next_step_means_the_following_row_and_is_end_stops():
@@ -230,12 +269,12 @@ def test_a_sequence_has_at_most_max_steps():
 # -- the shipped templates -------------------------------------------------------------------------------
 EXPECTED_TEMPLATES = {
 	# title: (record type, steps excluding waits, longest duration in days, paths)
-	"Follow-up for no-show contacts": ("Contact", 7, 5, 4),
-	"High-volume outbound prospecting": ("Lead", 11, 9, 4),
-	"Invitation to an upcoming event": ("Contact", 6, 5, 4),
-	"Meeting for product demo requests": ("Opportunity", 8, 5, 4),
+	"Follow-up for no-show contacts": ("Contact", 7, 4, 4),
+	"High-volume outbound prospecting": ("Lead", 9, 5, 4),
+	"Invitation to an upcoming event": ("Contact", 6, 4, 4),
+	"Meeting for product demo requests": ("Opportunity", 8, 4, 4),
 	"Upcoming account renewal": ("Customer", 13, 50, 1),
-	"Post-webinar follow-up": ("Lead", 9, 7, 5),
+	"Post-webinar follow-up": ("Lead", 8, 6, 5),
 }
 
 

@@ -45,6 +45,9 @@ CONDITIONS = (
 	"Meeting Booked",
 	"Activity Completed",
 )
+# decided by the seller's own activity, as soon as it is completed with its outcome: their time-out
+# never runs, so they hold the sequence no time (the others wait on the person up to their time-out)
+OUTCOME_CONDITIONS = ("Call Answered", "Activity Completed")
 OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "in", "not in", "like", "is set", "is not set")
 VALUELESS_OPERATORS = ("is set", "is not set")
 
@@ -55,18 +58,30 @@ MAX_TREE_NODES = 400  # beyond this, a step already drawn is shown as "continues
 
 
 def counts_as_step(step: dict) -> bool:
-	"""Steps a seller sees as work (activities and record updates): not start, waits or branches."""
-	return step["step_type"] in ACTIVITY_TYPES or step["step_type"] == UPDATE_FIELD
+	"""Steps a seller sees as work (activities and record updates): not start, waits or branches,
+	nor automated emails, which the system sends by itself (seed 002 counts its templates' steps so)."""
+	kind = step["step_type"]
+	return (kind in ACTIVITY_TYPES and kind != AUTOMATED_EMAIL) or kind == UPDATE_FIELD
+
+
+def wait_minutes(step: dict) -> int:
+	days, hours, minutes = (int(step.get(k) or 0) for k in ("wait_days", "wait_hours", "wait_minutes"))
+	return days * MINUTES_PER_DAY + hours * 60 + minutes
+
+
+def timeout_minutes(step: dict) -> int:
+	days, hours = (int(step.get(k) or 0) for k in ("timeout_days", "timeout_hours"))
+	return days * MINUTES_PER_DAY + hours * 60
 
 
 def step_minutes(step: dict) -> int:
-	"""How long a step holds the sequence: a wait's duration, a condition's time-out, else 0."""
+	"""How long a step holds the sequence: a wait's duration; the time-out of a condition that waits on
+	the person (a reply, an open, a click, a booking); else 0, as for a condition on a call's or an
+	activity's outcome, known when the seller completes it."""
 	if step["step_type"] == WAIT:
-		days, hours, minutes = (int(step.get(k) or 0) for k in ("wait_days", "wait_hours", "wait_minutes"))
-		return days * MINUTES_PER_DAY + hours * 60 + minutes
-	if step["step_type"] == CONDITION:
-		days, hours = (int(step.get(k) or 0) for k in ("timeout_days", "timeout_hours"))
-		return days * MINUTES_PER_DAY + hours * 60
+		return wait_minutes(step)
+	if step["step_type"] == CONDITION and step.get("condition") not in OUTCOME_CONDITIONS:
+		return timeout_minutes(step)
 	return 0
 
 
@@ -142,7 +157,7 @@ def validate(steps: list[dict], require_complete: bool = True) -> None:
 			raise EngineError(
 				"Step {0}: a path cannot end with a wait; remove it or add a step after it", label(step)
 			)
-	if not any(counts_as_step(s) for s in steps):
+	if not any(s["step_type"] in (*ACTIVITY_TYPES, UPDATE_FIELD) for s in steps):
 		raise EngineError("A sequence needs at least one activity after {0}", "Sequence starts here")
 
 
@@ -156,12 +171,12 @@ def _check_step_settings(step: dict, graph: dict) -> None:
 		raise EngineError("Step {0}: an automated email needs an Email Template", label(step))
 	if kind == EMAIL and not (step.get("email_template") or step.get("subject")):
 		raise EngineError("Step {0}: an email needs an Email Template or a subject", label(step))
-	if kind == WAIT and step_minutes(step) <= 0:
+	if kind == WAIT and wait_minutes(step) <= 0:
 		raise EngineError("Step {0}: a wait needs a duration", label(step))
 	if kind == CONDITION:
 		if step.get("condition") not in CONDITIONS:
 			raise EngineError("Step {0} needs a condition, one of {1}", label(step), ", ".join(CONDITIONS))
-		if step_minutes(step) <= 0:
+		if timeout_minutes(step) <= 0:
 			raise EngineError(
 				"Step {0}: a condition needs a time-out after which the No branch is taken", label(step)
 			)
@@ -241,9 +256,9 @@ def _topological_order(start: str, graph: dict) -> list[str]:
 
 
 def describe(steps: list[dict]) -> dict:
-	"""Numbers shown on a sequence: steps excluding waits, how many paths there are, the longest
-	path's duration, and the first paths with their own numbers. Linear in the number of steps,
-	however many paths the branches make."""
+	"""Numbers shown on a sequence: steps excluding waits (see :func:`counts_as_step`), how many paths
+	there are, the longest path's duration (see :func:`step_minutes`), and the first paths with their
+	own numbers. Linear in the number of steps, however many paths the branches make."""
 	validate(steps, require_complete=False)
 	by_id = {s["step_id"]: s for s in steps}
 	graph = edges(steps)

@@ -112,7 +112,7 @@ class TestSequence(FrappeTestCase):
 				{
 					"step_id": "c",
 					"step_type": "Condition",
-					"condition": "Call Answered",
+					"condition": "Email Replied",
 					"timeout_hours": 4,
 					"yes_step": "y",
 					"no_step": "w",
