@@ -23,18 +23,21 @@ override_doctype_dashboards = {
 	doctype: [f"sales_accelerator.integrations.dashboards.{doctype.lower()}"] for doctype in _RECORD_TYPES
 }
 
-# Permissions: notes, enrollments and activities follow the record they are on
+# Permissions: notes, enrollments and activities follow the record they are on; sequences are seen
+# by everyone, the owner's company or the owner's sales team
 has_permission = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_has_permission",
 	"Sequence Enrollment": "sales_accelerator.permissions.sequence_record_has_permission",
 	"Sequence Activity": "sales_accelerator.permissions.sequence_record_has_permission",
 	"Automation Approval": "sales_accelerator.permissions.automation_approval_has_permission",
+	"Sequence": "sales_accelerator.permissions.sequence_has_permission",
 }
 permission_query_conditions = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions",
 	"Sequence Enrollment": "sales_accelerator.permissions.sequence_enrollment_query_conditions",
 	"Sequence Activity": "sales_accelerator.permissions.sequence_activity_query_conditions",
 	"Automation Approval": "sales_accelerator.permissions.automation_approval_query_conditions",
+	"Sequence": "sales_accelerator.permissions.sequence_query_conditions",
 }
 
 # Running sequences; time-based automation rules and webhook retries

@@ -130,3 +130,95 @@ def check_may_use_sequences(user: str | None = None):
 			frappe._("Only some roles may create and connect sequences here; ask your administrator."),
 			frappe.PermissionError,
 		)
+
+
+# -- who sees a sequence: everyone, the owner's company, or the owner's sales team ----------------------
+def sequence_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""A sequence shared with a company or a sales team is for them (and its owner and the managers
+	of sequences) to view, copy and connect; the role permissions decide the rest."""
+	user = user or frappe.session.user
+	if _is_new(doc) or doc.owner == user or manages_sequences(user):
+		return True
+	visibility = doc.get("visibility") or "Everyone"
+	if visibility == "My company":
+		return bool(doc.company) and doc.company in user_companies(user)
+	if visibility == "My sales team":
+		return bool(doc.sales_team) and doc.sales_team in user_sales_teams(user)
+	return True
+
+
+def sequence_query_conditions(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if manages_sequences(user):
+		return ""
+	table = "`tabSequence`"
+	allowed = [
+		f"ifnull({table}.visibility, '') in ('', 'Everyone')",
+		f"{table}.owner = {frappe.db.escape(user)}",
+	]
+	for visibility, field, values in (
+		("My company", "company", user_companies(user)),
+		("My sales team", "sales_team", user_sales_teams(user)),
+	):
+		if values:
+			listed = ", ".join(frappe.db.escape(v) for v in values)
+			allowed.append(
+				f"({table}.visibility = {frappe.db.escape(visibility)} and {table}.{field} in ({listed}))"
+			)
+	return "(" + " or ".join(allowed) + ")"
+
+
+def user_companies(user: str) -> set[str]:
+	"""The companies a user works for: their Employee's, their default one, their User Permissions'."""
+	companies = set(
+		frappe.get_all("Employee", filters={"user_id": user, "status": "Active"}, pluck="company")
+	)
+	companies.update(
+		frappe.get_all("User Permission", filters={"user": user, "allow": "Company"}, pluck="for_value")
+	)
+	own_defaults = frappe.defaults.get_defaults_for(user)  # the user's own, not the site's
+	companies.update(own_defaults.get(key) for key in ("company", "Company"))
+	return {c for c in companies if c and isinstance(c, str)}
+
+
+def user_sales_teams(user: str) -> set[str]:
+	"""The Sales Person nodes a user belongs to: their own (through their Employee) and every group
+	above it, so a sequence shared with a team reaches the whole subtree."""
+	from frappe.utils.nestedset import get_ancestors_of
+
+	if not frappe.db.exists("DocType", "Sales Person"):
+		return set()
+	employees = frappe.get_all("Employee", filters={"user_id": user}, pluck="name")
+	own = (
+		frappe.get_all("Sales Person", filters={"employee": ["in", employees], "enabled": 1}, pluck="name")
+		if employees
+		else []
+	)
+	teams = set(own)
+	for node in own:
+		teams.update(get_ancestors_of("Sales Person", node))
+	return teams
+
+
+def owner_sales_team(user: str) -> str | None:
+	"""The team a user is in: their Sales Person's group (their own node when they lead a group)."""
+	employees = frappe.get_all("Employee", filters={"user_id": user}, pluck="name")
+	if not employees or not frappe.db.exists("DocType", "Sales Person"):
+		return None
+	node = frappe.db.get_value(
+		"Sales Person",
+		{"employee": ["in", employees], "enabled": 1},
+		["name", "is_group", "parent_sales_person"],
+		as_dict=True,
+	)
+	if not node:
+		return None
+	return node.name if node.is_group else node.parent_sales_person
+
+
+def owner_company(user: str) -> str | None:
+	return (
+		frappe.db.get_value("Employee", {"user_id": user, "status": "Active"}, "company")
+		or frappe.defaults.get_user_default("Company", user=user)
+		or frappe.defaults.get_global_default("company")
+	)

@@ -106,7 +106,7 @@ def make_quiet_user(email: str, *roles: str) -> str:
 	return email
 
 
-def make_employee(user: str, reports_to: str | None = None) -> str:
+def make_employee(user: str, reports_to: str | None = None, company: str | None = None) -> str:
 	existing = frappe.db.get_value("Employee", {"user_id": user})
 	if existing:
 		frappe.db.set_value("Employee", existing, "reports_to", reports_to)
@@ -120,7 +120,8 @@ def make_employee(user: str, reports_to: str | None = None) -> str:
 				"gender": "Female",
 				"date_of_birth": "1990-01-01",
 				"date_of_joining": "2020-01-01",
-				"company": frappe.db.get_single_value("Global Defaults", "default_company")
+				"company": company
+				or frappe.db.get_single_value("Global Defaults", "default_company")
 				or frappe.get_all("Company", pluck="name", limit=1)[0],
 				"status": "Active",
 				"reports_to": reports_to,

@@ -19,9 +19,40 @@ class Sequence(SequenceDocument):
 		self.status = "Draft"
 
 	def validate(self):
+		self.set_sharing()
 		self.validate_active_is_frozen()
 		self.validate_steps(require_complete=self.status == "Active")
 		self.set_flow_numbers()
+
+	def set_sharing(self):
+		"""A sequence for the owner's company or sales team names it (theirs, when not chosen), and only
+		then."""
+		from sales_accelerator.permissions import owner_company, owner_sales_team
+
+		owner = self.owner or frappe.session.user
+		# a company or team set by default (Frappe fills Company links) would hide it from others
+		if self.visibility != "My company":
+			self.company = None
+		if self.visibility != "My sales team":
+			self.sales_team = None
+		if self.visibility == "My company":
+			self.company = self.company or owner_company(owner)
+			if not self.company:
+				frappe.throw(
+					_("Choose the {0} whose sellers see this sequence.").format(bold(_("Company"))),
+					frappe.MandatoryError,
+					title=_("Who Sees It"),
+				)
+		elif self.visibility == "My sales team":
+			self.sales_team = self.sales_team or owner_sales_team(owner)
+			if not self.sales_team:
+				frappe.throw(
+					_(
+						"{0} is in no sales team (Sales Person of their Employee): choose the {1} whose sellers see this sequence."
+					).format(bold(owner), bold(_("Sales Team"))),
+					frappe.MandatoryError,
+					title=_("Who Sees It"),
+				)
 
 	def validate_active_is_frozen(self):
 		before = self.get_doc_before_save()

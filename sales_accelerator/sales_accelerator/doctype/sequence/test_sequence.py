@@ -2,10 +2,11 @@
 # License: MIT. See license.txt
 
 import frappe
+import frappe.client
 from frappe.tests.utils import FrappeTestCase
 
-from sales_accelerator.api import create_sequence_from_template, sequence_flow
-from sales_accelerator.tests import make_sequence, make_user
+from sales_accelerator.api import connect, create_sequence_from_template, sequence_flow
+from sales_accelerator.tests import make_employee, make_lead, make_sequence, make_user
 
 SELLER = "sa.seller@example.com"
 OTHER_SELLER = "sa.seller2@example.com"
@@ -216,3 +217,120 @@ def task(step_id, **values):
 
 def wait(step_id, **values):
 	return {"step_id": step_id, "step_type": "Wait", "wait_days": 1, **values}
+
+
+class TestSequenceVisibility(FrappeTestCase):
+	"""A sequence can be for everyone, for its owner's company or for its owner's sales team:
+	viewing, copying and connecting follow it."""
+
+	OWNER, COLLEAGUE, STRANGER = (
+		"sa.vis.owner@example.com",
+		"sa.vis.colleague@example.com",
+		"sa.vis.stranger@example.com",
+	)
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for user in (cls.OWNER, cls.COLLEAGUE, cls.STRANGER):
+			make_user(user, "Sales User")
+		other = frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": "_Test SA Other Company",
+				"abbr": "_TSAO",
+				"default_currency": "USD",
+				"country": "United States",
+			}
+		)
+		other = (
+			frappe.get_doc("Company", other.company_name)
+			if frappe.db.exists("Company", other.company_name)
+			else other.insert()
+		)
+		make_employee(cls.STRANGER, company=other.name)
+		north = make_sales_team("_Test SA North")
+		south = make_sales_team("_Test SA South")
+		for user, team in ((cls.OWNER, north), (cls.COLLEAGUE, north), (cls.STRANGER, south)):
+			make_sales_person(user, team)
+		cls.north = north
+
+	def shared(self, visibility, **values):
+		with self.set_user(self.OWNER):
+			sequence = make_sequence(
+				title=f"_Test {visibility}", steps=[task("a")], visibility=visibility, **values
+			)
+			sequence.activate()
+		return sequence
+
+	def sees(self, user, sequence) -> bool:
+		with self.set_user(user):
+			listed = sequence.name in frappe.get_list(
+				"Sequence", filters={"name": sequence.name}, pluck="name"
+			)
+			readable = frappe.has_permission("Sequence", "read", sequence.name)
+			self.assertEqual(listed, readable, user)
+			return readable
+
+	def test_my_company_is_seen_by_the_companys_sellers_only(self):
+		sequence = self.shared("My company")
+		self.assertEqual(
+			sequence.company, frappe.db.get_value("Employee", {"user_id": self.OWNER}, "company")
+		)
+		self.assertTrue(self.sees(self.COLLEAGUE, sequence))
+		self.assertFalse(self.sees(self.STRANGER, sequence))
+		self.assertTrue(self.sees("Administrator", sequence))
+		lead = make_lead(f"_Test visibility {frappe.generate_hash(length=5)}")
+		with self.set_user(self.STRANGER):
+			with self.assertRaises(frappe.PermissionError):
+				connect(sequence.name, "Lead", [lead])
+			with self.assertRaises(frappe.PermissionError):
+				frappe.client.get("Sequence", sequence.name)  # nor open it (to copy it) in the desk or REST
+		with self.set_user(self.COLLEAGUE):
+			self.assertEqual(len(connect(sequence.name, "Lead", [lead])["enrollments"]), 1)
+
+	def test_my_sales_team_is_seen_by_the_team_down_the_sales_person_tree(self):
+		sequence = self.shared("My sales team")
+		self.assertEqual(sequence.sales_team, self.north)
+		self.assertTrue(self.sees(self.COLLEAGUE, sequence))
+		self.assertFalse(self.sees(self.STRANGER, sequence))
+		# shared with the whole tree from its root: everyone in it sees it
+		sequence.db_set("sales_team", frappe.db.get_value("Sales Person", self.north, "parent_sales_person"))
+		self.assertTrue(self.sees(self.STRANGER, sequence))
+
+	def test_everyone_is_the_default_and_a_team_needs_a_team(self):
+		sequence = self.shared("Everyone")
+		self.assertTrue(self.sees(self.STRANGER, sequence))
+		make_user(OTHER_SELLER, "Sales User")
+		with self.set_user(OTHER_SELLER), self.assertRaises(frappe.MandatoryError) as error:
+			make_sequence(title="_Test no team", steps=[task("a")], visibility="My sales team")
+		self.assertIn("Sales Team", str(error.exception))
+
+
+def make_sales_team(name: str) -> str:
+	if not frappe.db.exists("Sales Person", name):
+		root = frappe.db.get_value("Sales Person", {"is_group": 1, "parent_sales_person": ["is", "not set"]})
+		frappe.get_doc(
+			{"doctype": "Sales Person", "sales_person_name": name, "is_group": 1, "parent_sales_person": root}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_sales_person(user: str, team: str) -> str:
+	employee = make_employee(user)
+	existing = frappe.db.get_value("Sales Person", {"employee": employee})
+	if existing:
+		frappe.db.set_value("Sales Person", existing, "parent_sales_person", team)
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": user,
+				"employee": employee,
+				"parent_sales_person": team,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
