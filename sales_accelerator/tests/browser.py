@@ -25,7 +25,10 @@ def setup() -> dict:
 	make_user(OTHER, "Sales User")
 	for user in (SELLER, OTHER):
 		update_password(user, PASSWORD)
-		frappe.db.set_value("User", user, "time_zone", None)
+		# the tests run at any time of day and let days pass: these sellers work round the clock
+		frappe.db.set_value(
+			"User", user, {"time_zone": None, "sa_work_start": "00:00:00", "sa_work_end": "23:59:59"}
+		)
 	leads = []
 	for i in range(5):
 		lead = frappe.get_doc(
@@ -50,7 +53,27 @@ def setup() -> dict:
 	)
 	frappe.db.commit()
 	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
-	return {**result, **setup_automation(), "markup": setup_markup()}
+	return {**result, **setup_automation(), "markup": setup_markup(), "meeting_lead": setup_meeting()}
+
+
+def setup_meeting() -> str:
+	"""A lead whose sequence has come to its meeting, for the seller to book."""
+	from sales_accelerator.api import connect
+	from sales_accelerator.tests import make_sequence
+
+	lead = frappe.get_doc(
+		{"doctype": "Lead", "first_name": f"{PREFIX} meeting", "email_id": "browser.meeting@example.com"}
+	).insert(ignore_permissions=True)
+	frappe.set_user(SELLER)
+	sequence = make_sequence(
+		f"{PREFIX} demo meeting",
+		steps=[{"step_id": "demo", "step_type": "Meeting", "subject": "Product demo"}],
+	)
+	sequence.activate()
+	connect(sequence.name, "Lead", [lead.name])
+	frappe.set_user("Administrator")
+	frappe.db.commit()
+	return lead.name
 
 
 # A title that is valid JSON (quotes included), which Frappe's sanitizer leaves as it is
@@ -132,6 +155,11 @@ def teardown():
 		frappe.db.delete("Sequence Step", {"parent": sequence})
 		frappe.db.delete("Sequence", {"name": sequence})
 	if leads:
+		events = frappe.get_all(
+			"Event Participants", filters={"reference_docname": ["in", leads]}, pluck="parent"
+		)
+		for event in set(events):
+			frappe.delete_doc("Event", event, force=True, ignore_permissions=True)
 		for doctype, field in (
 			("ToDo", "reference_name"),
 			("Communication", "reference_name"),
@@ -148,6 +176,7 @@ def teardown():
 		frappe.db.delete("Automation Rule Log Action", {"parent": ["in", logs or [""]]})
 		frappe.db.delete("Automation Rule Log", {"name": ["in", logs or [""]]})
 	frappe.db.delete("Employee", {"user_id": ["in", [SELLER, OTHER]]})
+	frappe.db.set_value("User", {"name": ["in", [SELLER, OTHER]]}, {"sa_work_start": None, "sa_work_end": None})
 	frappe.db.commit()
 
 

@@ -210,3 +210,39 @@ test("a seller's markup in a sequence title or step shows as text to others and 
 	assert.equal(await ran(), undefined, "no markup of the seller's ran in the other user's desk");
 	await page.context().close();
 });
+
+test("a seller books the meeting with the lead: the invitation goes out and the meeting is due at 10:00", async () => {
+	const page = await login(DATA.seller);
+	const lead = DATA.meeting_lead;
+	await page.goto(`${BASE}/app/lead/${lead}`);
+	const meeting = panel(page).locator(".sa-activity", { hasText: "Product demo" });
+	await meeting.waitFor();
+	assert.equal(await meeting.locator(".sa-snooze").count(), 1);
+	await meeting.locator(".sa-book").click();
+	const dialog = page.locator(".modal.show");
+	await dialog.getByText("Book and send invitation").waitFor();
+	const tomorrow = await page.evaluate(() => frappe.datetime.add_days(frappe.datetime.get_today(), 1));
+	await page.evaluate((when) => cur_dialog.set_value("starts_on", when), `${tomorrow} 10:00:00`);
+	await dialog.locator("select[data-fieldname='duration']").selectOption("45");
+	await dialog.locator("input[data-fieldname='location']").fill("https://meet.example.com/demo");
+	await dialog.locator("textarea[data-fieldname='message']").fill("Looking forward to showing you the product.");
+	await shot(page, "8-book-meeting-dialog");
+	await dialog.getByText("Book and send invitation").click();
+
+	const booked = panel(page).locator(".sa-activity", { hasText: "Product demo" });
+	await booked.locator(".sa-book", { hasText: "Move meeting" }).waitFor();
+	const due = await page.evaluate((when) => frappe.datetime.str_to_user(when), `${tomorrow} 10:00:00`);
+	assert.ok((await booked.innerText()).includes(`Due ${due}`), await booked.innerText());
+	assert.equal(await booked.locator(".sa-snooze").count(), 0); // moved only by booking again
+	await shot(page, "9-meeting-due-at-10");
+
+	const { message } = await api(page, "frappe.client.get_list", {
+		doctype: "Communication",
+		filters: { reference_name: lead, subject: ["like", "Invitation:%"] },
+		fields: ["recipients", "content"],
+	});
+	assert.equal(message.length, 1);
+	assert.equal(message[0].recipients, "browser.meeting@example.com");
+	assert.match(message[0].content, /meet\.example\.com\/demo/);
+	await page.context().close();
+});
