@@ -273,6 +273,21 @@ def snooze_activity(activity: str, until: str) -> None:
 		frappe.db.set_value("Event", doc.reference_name, "starts_on", when)
 
 
+@frappe.whitelist()
+def activity_email(activity: str) -> dict:
+	"""An open email activity's text for the composer: ``{"subject", "message"}`` of its Email
+	Template, filled from its record, from the user writing it (name, title, signature) and from its
+	sequence (the event's details)."""
+	from sales_accelerator.integrations.email import email_context, render_template_email
+
+	doc = _open_activity(activity)
+	if not doc.email_template:
+		frappe.throw(_("Activity {0} has no Email Template.").format(bold(doc.subject)))
+	record = frappe.get_doc(doc.record_type, doc.record_name)
+	record.apply_fieldlevel_read_permissions()  # the template gets only what the user may read
+	return render_template_email(record, doc.email_template, email_context(frappe.session.user, doc.sequence))
+
+
 def _open_activity(activity: str):
 	"""The open activity, for its own seller (or a manager of sequences) on a record they can read.
 	Activities are changed only here: nobody may write them through the desk or REST."""

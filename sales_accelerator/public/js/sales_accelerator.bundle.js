@@ -345,7 +345,7 @@ sales_accelerator.up_next = {
 		const activities = data.activities.map((a) => {
 			const due = a.due ? frappe.datetime.str_to_user(a.due) : "";
 			const email = a.email_template
-				? `<button class="btn btn-xs btn-default sa-email" data-template="${esc(a.email_template)}">${__(
+				? `<button class="btn btn-xs btn-default sa-email" data-name="${esc(a.name)}">${__(
 						"Write email"
 				  )}</button> `
 				: "";
@@ -383,13 +383,18 @@ sales_accelerator.up_next = {
 		const call = (method, args) => sales_accelerator.call_api(method, args).then(done);
 		sales_accelerator.bind_activity_buttons(body, done);
 		body.find(".sa-email").on("click", function () {
-			new frappe.views.CommunicationComposer({
-				doc: frm.doc,
-				frm,
-				subject: __(frm.meta.name) + ": " + frm.docname,
-				recipients: frm.doc.email_id || frm.doc.contact_email || "",
-				email_template: $(this).data("template"),
-			});
+			// the step's Email Template filled on the server, with the seller's and the event's details
+			frappe
+				.xcall("sales_accelerator.api.activity_email", { activity: $(this).data("name") })
+				.then(({ subject, message }) => {
+					new frappe.views.CommunicationComposer({
+						doc: frm.doc,
+						frm,
+						subject,
+						message,
+						recipients: frm.doc.email_id || frm.doc.contact_email || "",
+					});
+				});
 		});
 		body.find(".sa-disconnect").on("click", () => {
 			frappe.prompt(
