@@ -148,13 +148,18 @@ def shipped_email_templates() -> list[dict]:
 
 
 def sync_sequence_templates():
-	"""Create the shipped Email Templates (kept as the admin edits them) and refresh the shipped
-	Sequence Templates to the app's version."""
+	"""Create the shipped Email Templates, or refresh their texts while nobody has edited them (an
+	admin's edit is kept), and refresh the shipped Sequence Templates to the app's version."""
 	from sales_accelerator.controllers.sequence import DEFINITION_FIELDS
 
 	for template in shipped_email_templates():
-		if not frappe.db.exists("Email Template", template["name"]):
+		name = template["name"]
+		found = frappe.db.get_value("Email Template", name, ["creation", "modified"], as_dict=True)
+		if not found:
 			frappe.get_doc({"doctype": "Email Template", **template}).insert(ignore_permissions=True)
+		elif found.modified == found.creation:  # as inserted: keep it so, for the next refresh too
+			texts = {field: value for field, value in template.items() if field != "name"}
+			frappe.db.set_value("Email Template", name, texts, update_modified=False)
 
 	for path in sorted((DATA / "sequence_templates").glob("*.json")):
 		data = json.loads(path.read_text())

@@ -39,6 +39,24 @@ class TestInstall(FrappeTestCase):
 			frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1})
 		)
 
+	def test_migrate_refreshes_the_shipped_email_texts_nobody_edited(self):
+		shipped = {t["name"]: t for t in install.shipped_email_templates()}
+		untouched, edited = "SA Event: Confirmation", "SA Event: Invitation"
+		frappe.db.set_value(  # as an earlier version of the app shipped it
+			"Email Template", untouched, "response_html", "<p>Earlier text</p>", update_modified=False
+		)
+		doc = frappe.get_doc("Email Template", edited)
+		doc.response_html = "<p>Our own text</p>"
+		doc.save()
+		install.sync_sequence_templates()
+		self.assertEqual(
+			frappe.db.get_value("Email Template", untouched, "response_html"),
+			shipped[untouched]["response_html"],
+		)
+		self.assertEqual(
+			frappe.db.get_value("Email Template", edited, "response_html"), "<p>Our own text</p>"
+		)
+
 	def test_install_refuses_to_take_over_another_apps_doctype(self):
 		self.assertIn("CRM Action Note", install.own_doctype_names())
 		install.check_doctype_names_are_free()  # our own DocTypes are ours
