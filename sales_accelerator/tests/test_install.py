@@ -15,7 +15,7 @@ class TestInstall(FrappeTestCase):
 			self.assertEqual((df.fieldtype, df.options, df.read_only), ("Link", "CRM Status", 1))
 		self.assertTrue(frappe.db.exists("Workspace", "Sales Accelerator"))
 		self.assertEqual(frappe.db.count("Sequence Template", {"is_standard": 1}), 6)
-		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 19)
+		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 20)
 		self.assertEqual(
 			frappe.db.get_single_value("Sales Accelerator Settings", "show_status_on_records"), 1
 		)
