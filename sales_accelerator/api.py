@@ -281,24 +281,6 @@ def snooze_activity(activity: str, until: str) -> None:
 
 
 @frappe.whitelist()
-def activity_email(activity: str) -> dict:
-	"""The email of an open Email activity, filled from the record and its seller, for the composer:
-	sending it completes the activity."""
-	from sales_accelerator.integrations.email import email_context, render_template_email
-	from sales_accelerator.sequences.enrollment import record_email
-
-	doc = _open_activity(activity)
-	if not doc.email_template:
-		frappe.throw(_("Activity {0} has no Email Template.").format(bold(doc.subject)))
-	email = render_template_email(
-		frappe.get_doc(doc.record_type, doc.record_name),
-		doc.email_template,
-		email_context(doc.assigned_to, doc.sequence),
-	)
-	return {"subject": email["subject"], "message": email["message"], "recipients": record_email(doc) or ""}
-
-
-@frappe.whitelist()
 def book_meeting(
 	activity: str, starts_on: str, duration: int = 30, location: str | None = None, message: str | None = None
 ) -> str:
@@ -308,6 +290,25 @@ def book_meeting(
 
 	doc = _open_activity(activity)
 	return meetings.book(doc, starts_on, int(duration or 0), location, message)
+
+
+@frappe.whitelist()
+def activity_email(activity: str) -> dict:
+	"""An open email activity's text for the composer: ``{"subject", "message", "recipients"}`` of its
+	Email Template, filled from its record, from the user writing it (name, title, signature) and from
+	its sequence (the event's details). Sending it completes the activity."""
+	from sales_accelerator.integrations.email import email_context, render_template_email
+	from sales_accelerator.sequences.enrollment import record_email
+
+	doc = _open_activity(activity)
+	if not doc.email_template:
+		frappe.throw(_("Activity {0} has no Email Template.").format(bold(doc.subject)))
+	record = frappe.get_doc(doc.record_type, doc.record_name)
+	record.apply_fieldlevel_read_permissions()  # the template gets only what the user may read
+	email = render_template_email(
+		record, doc.email_template, email_context(frappe.session.user, doc.sequence)
+	)
+	return {**email, "recipients": record_email(doc) or ""}
 
 
 def _open_activity(activity: str):

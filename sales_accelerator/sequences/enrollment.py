@@ -433,7 +433,7 @@ def run_once(doc, step, now, effect) -> bool:
 
 def send_email(doc, step, now) -> bool:
 	"""Send the step's Email Template, filled with the record's fields, to the record's address."""
-	from sales_accelerator.integrations.email import send_template_email
+	from sales_accelerator.integrations.email import email_context, send_template_email
 
 	def send():
 		recipient = record_email(doc)
@@ -446,6 +446,7 @@ def send_email(doc, step, now) -> bool:
 			step["email_template"],
 			[recipient],
 			sender=frappe.db.get_value("User", doc.seller, "email"),
+			context=email_context(doc.seller, doc.sequence),
 		)
 		return {"reference_doctype": "Communication", "reference_name": communication}
 

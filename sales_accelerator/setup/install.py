@@ -187,14 +187,18 @@ def shipped_sequence_templates() -> dict[str, dict]:
 
 
 def sync_sequence_templates():
-	"""Create the shipped Email Templates and Sequence Templates that are missing, and bring the
-	shipped Sequence Templates nobody has changed up to the app's version. Templates and Email
-	Templates an admin has changed are theirs: they are kept as they are."""
+	"""Create the shipped Email Templates and Sequence Templates that are missing, and bring those
+	nobody has changed up to the app's version. What an admin has changed is theirs: it is kept."""
 	from sales_accelerator.controllers.sequence import definition_hash
 
 	for template in shipped_email_templates():
-		if not frappe.db.exists("Email Template", template["name"]):
+		name = template["name"]
+		found = frappe.db.get_value("Email Template", name, ["creation", "modified"], as_dict=True)
+		if not found:
 			frappe.get_doc({"doctype": "Email Template", **template}).insert(ignore_permissions=True)
+		elif found.modified == found.creation:  # as inserted: keep it so, for the next refresh too
+			texts = {field: value for field, value in template.items() if field != "name"}
+			frappe.db.set_value("Email Template", name, texts, update_modified=False)
 
 	for title, data in shipped_sequence_templates().items():
 		if frappe.db.exists("Sequence Template", title):

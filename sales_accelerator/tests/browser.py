@@ -176,7 +176,9 @@ def teardown():
 		frappe.db.delete("Automation Rule Log Action", {"parent": ["in", logs or [""]]})
 		frappe.db.delete("Automation Rule Log", {"name": ["in", logs or [""]]})
 	frappe.db.delete("Employee", {"user_id": ["in", [SELLER, OTHER]]})
-	frappe.db.set_value("User", {"name": ["in", [SELLER, OTHER]]}, {"sa_work_start": None, "sa_work_end": None})
+	frappe.db.set_value(
+		"User", {"name": ["in", [SELLER, OTHER]]}, {"sa_work_start": None, "sa_work_end": None}
+	)
 	frappe.db.commit()
 
 

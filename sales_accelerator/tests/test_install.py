@@ -15,7 +15,7 @@ class TestInstall(FrappeTestCase):
 			self.assertEqual((df.fieldtype, df.options, df.read_only), ("Link", "CRM Status", 1))
 		self.assertTrue(frappe.db.exists("Workspace", "Sales Accelerator"))
 		self.assertEqual(frappe.db.count("Sequence Template", {"is_standard": 1}), 6)
-		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 19)
+		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 20)
 		self.assertEqual(
 			frappe.db.get_single_value("Sales Accelerator Settings", "show_status_on_records"), 1
 		)
@@ -37,6 +37,24 @@ class TestInstall(FrappeTestCase):
 		# the role keeps its rights on the app's own DocTypes
 		self.assertTrue(
 			frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1})
+		)
+
+	def test_migrate_refreshes_the_shipped_email_texts_nobody_edited(self):
+		shipped = {t["name"]: t for t in install.shipped_email_templates()}
+		untouched, edited = "SA Event: Confirmation", "SA Event: Invitation"
+		frappe.db.set_value(  # as an earlier version of the app shipped it
+			"Email Template", untouched, "response_html", "<p>Earlier text</p>", update_modified=False
+		)
+		doc = frappe.get_doc("Email Template", edited)
+		doc.response_html = "<p>Our own text</p>"
+		doc.save()
+		install.sync_sequence_templates()
+		self.assertEqual(
+			frappe.db.get_value("Email Template", untouched, "response_html"),
+			shipped[untouched]["response_html"],
+		)
+		self.assertEqual(
+			frappe.db.get_value("Email Template", edited, "response_html"), "<p>Our own text</p>"
 		)
 
 	def test_install_refuses_to_take_over_another_apps_doctype(self):

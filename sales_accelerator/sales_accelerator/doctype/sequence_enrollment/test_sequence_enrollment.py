@@ -108,7 +108,8 @@ class TestOutboundSequence(SequenceRunTestCase):
 		self.assertEqual(panel["enrollment"]["sequence"], self.sequence)
 		self.assertEqual(panel["activities"][0]["name"], research.name)
 		self.assertFalse(panel["activities"][0]["overdue"])
-		self.assertEqual(panel["enrollment"]["progress"], {"done": 1, "total": 7})
+		# the introduction is the system's work: research, then at most four more steps on any path
+		self.assertEqual(panel["enrollment"]["progress"], {"done": 0, "total": 5})
 
 	def test_answered_call_books_a_meeting(self):
 		lead = self.start()
@@ -130,6 +131,7 @@ class TestOutboundSequence(SequenceRunTestCase):
 		start = WORKDAY_10
 		with self.freeze_time(start):
 			lead = self.start()
+			frappe.db.set_value("Lead", lead, "qualification_status", "In Process")
 			complete_activity(self.open_activity(lead).name)
 			# a call logged as not answered takes the No branch at once: the follow-up email goes out
 			complete_activity(self.open_activity(lead).name, "No Answer")
@@ -154,9 +156,16 @@ class TestOutboundSequence(SequenceRunTestCase):
 		self.assertEqual(final.step_id, "call_3")
 		with self.freeze_time(start + datetime.timedelta(days=5, minutes=4)):
 			complete_activity(final.name, "Wrong Number")
+		# four days to reply or call back before the lead is disqualified
+		self.assertEqual(self.enrollment(lead).current_step, "wait_4d")
+		self.at(start + datetime.timedelta(days=9, minutes=3))
+		self.assertEqual(frappe.db.get_value("Lead", lead, "qualification_status"), "In Process")
+		self.at(start + datetime.timedelta(days=9, minutes=5))
 
 		enrollment = self.enrollment(lead)
-		self.assertEqual(frappe.db.get_value("Lead", lead, "status"), "Do Not Contact")
+		# disqualified, which is not an opt-out: the lead may still be contacted
+		self.assertEqual(frappe.db.get_value("Lead", lead, "qualification_status"), "Unqualified")
+		self.assertNotEqual(frappe.db.get_value("Lead", lead, "status"), "Do Not Contact")
 		self.assertEqual((enrollment.status, enrollment.exit_reason), ("Completed", None))
 		self.assertIn("answered_3:no", enrollment.path_taken)
 
@@ -332,7 +341,7 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 		self.assertEqual(intro[0].status, "Failed")
 		self.assertIn("has no email address", intro[0].error)
 		self.assertEqual(self.open_activity(lead).step_id, "research")
-		self.assertEqual(up_next("Lead", lead)["enrollment"]["progress"], {"done": 1, "total": 7})
+		self.assertEqual(up_next("Lead", lead)["enrollment"]["progress"], {"done": 0, "total": 5})
 
 	def test_an_email_that_finally_bounces_marks_its_activity_failed(self):
 		sequence = active_sequence_from_template("High-volume outbound prospecting", "_Test bounce")

@@ -7,14 +7,14 @@ from frappe.tests.utils import FrappeTestCase
 from sales_accelerator.api import create_sequence_from_template
 from sales_accelerator.setup.install import sync_sequence_templates
 
-# title: (record type, steps excluding waits, longest duration, paths)
+# title: (record type, steps excluding waits, longest duration, paths): seed 002's steps and durations
 TEMPLATES = {
 	"Follow-up for no-show contacts": ("Contact", 7, "5 days", 4),
-	"High-volume outbound prospecting": ("Lead", 11, "9 days", 4),
+	"High-volume outbound prospecting": ("Lead", 7, "9 days", 4),
 	"Invitation to an upcoming event": ("Contact", 6, "5 days", 4),
-	"Meeting for product demo requests": ("Opportunity", 8, "5 days", 4),
+	"Meeting for product demo requests": ("Opportunity", 9, "5 days", 4),
 	"Upcoming account renewal": ("Customer", 13, "50 days", 1),
-	"Post-webinar follow-up": ("Lead", 9, "7 days", 5),
+	"Post-webinar follow-up": ("Lead", 10, "7 days", 5),
 }
 
 
@@ -67,14 +67,17 @@ class TestSequenceTemplate(FrappeTestCase):
 			["Automated Email", "LinkedIn Research", "Phone Call"],
 		)
 		self.assertEqual(steps["answered_1"].branches, ("connect", "email_follow_up"))
+		self.assertEqual(steps["connect"].next, "meeting")
 		self.assertEqual(steps["wait_3d"].row.wait_days, 3)
-		self.assertEqual(steps["answered_3"].branches, ("meeting_3", "disqualify"))
+		self.assertEqual(steps["answered_2"].branches, ("meeting", "wait_2d"))
+		self.assertEqual(steps["answered_3"].branches, ("meeting", "wait_4d"))
+		self.assertEqual((steps["wait_4d"].row.wait_days, steps["wait_4d"].next), (4, "disqualify"))
 		disqualify = steps["disqualify"].row
 		self.assertEqual(
 			(disqualify.step_type, disqualify.field_name, disqualify.value),
-			("Update Field", "status", "Do Not Contact"),
+			("Update Field", "qualification_status", "Unqualified"),
 		)
-		self.assertIn("Do Not Contact", frappe.get_meta("Lead").get_field("status").options)
+		self.assertIn("Unqualified", frappe.get_meta("Lead").get_field("qualification_status").options)
 
 	def test_event_flow_marks_for_future_events(self):
 		steps = flow("Invitation to an upcoming event")
@@ -89,29 +92,41 @@ class TestSequenceTemplate(FrappeTestCase):
 	def test_demo_flow_disqualifies_the_opportunity(self):
 		steps = flow("Meeting for product demo requests")
 		self.assertEqual(steps["wait_1d"].next, "email_slot")
-		self.assertEqual(steps["replied"].branches, ("demo", "call_1"))
-		self.assertEqual(steps["answered_2"].branches, ("demo", "disqualify"))
-		self.assertIn(
-			steps["disqualify"].row.value, frappe.get_meta("Opportunity").get_field("status").options
+		self.assertEqual(steps["replied"].branches, ("email_demo_invite", "call_1"))
+		self.assertEqual(steps["answered_1"].branches, ("email_demo_invite", "wait_2d"))
+		self.assertEqual(steps["answered_2"].branches, ("email_demo_invite", "disqualify"))
+		self.assertEqual(steps["email_demo_invite"].next, "demo")
+		self.assertEqual(
+			(steps["disqualify"].row.field_name, steps["disqualify"].row.value), ("status", "Closed")
 		)
+		self.assertIn("Closed", frappe.get_meta("Opportunity").get_field("status").options)
 
 	def test_renewal_flow_is_thirteen_steps_over_fifty_days(self):
 		steps = frappe.get_doc("Sequence Template", "Upcoming account renewal").steps
 		self.assertEqual(steps[1].subject, "Review the account and its renewal data")
 		self.assertEqual(steps[-1].subject, "Thank the customer for renewing")
 		self.assertEqual(sum(s.wait_days for s in steps if s.step_type == "Wait"), 50)
+		self.assertEqual(
+			[s.subject for s in steps if s.step_id in ("proposal", "approval")],
+			["Prepare the renewal proposal", "Discuss the renewal proposal with sales for approval"],
+		)
 		self.assertFalse([s for s in steps if s.step_type in ("Condition", "Command")])
 
 	def test_webinar_flow_qualifies_or_disqualifies(self):
 		steps = flow("Post-webinar follow-up")
 		self.assertEqual(steps["email_thanks"].row.step_type, "Automated Email")
-		self.assertEqual(steps["email_confirm"].next, "qualify")
-		self.assertEqual(steps["email_confirm_call"].next, "qualify")
+		for confirmation in ("email_confirm_1", "email_confirm_2", "email_confirm_call", "email_confirm_3"):
+			self.assertEqual(steps[confirmation].next, "qualify", confirmation)
+		self.assertEqual(steps["qualify"].next, "demo")
 		self.assertEqual(
 			(steps["qualify"].row.field_name, steps["qualify"].row.value),
 			("qualification_status", "Qualified"),
 		)
-		self.assertEqual(steps["replied_3"].branches, ("email_confirm", "disqualify"))
+		self.assertEqual(steps["replied_3"].branches, ("email_confirm_3", "disqualify"))
+		self.assertEqual(
+			(steps["disqualify"].row.field_name, steps["disqualify"].row.value),
+			("qualification_status", "Unqualified"),
+		)
 
 	def test_migrate_brings_back_a_missing_shipped_template(self):
 		frappe.db.delete(
