@@ -1,12 +1,31 @@
 """Helpers of the integration tier (run in a bench with `bench run-tests --app sales_accelerator`)."""
 
 import datetime
+from contextlib import contextmanager
 
 import frappe
 
 # a Wednesday morning in the site's time zone: inside the default working hours (09:00 to 17:00), so
 # waits and time-outs that start then end at the same time of day
 WORKDAY_10 = datetime.datetime(2026, 11, 18, 10, 0)
+
+
+@contextmanager
+def working_round_the_clock(user: str = "Administrator"):
+	"""For tests whose workers are other processes, running at the real time of day: the seller's
+	working hours are the whole day, committed, and put back after."""
+
+	def hours(start, end):
+		frappe.db.set_value("User", user, {"sa_work_start": start, "sa_work_end": end})
+		frappe.db.commit()
+		frappe.clear_document_cache("User", user)
+
+	hours("00:00:00", "23:59:59")
+	try:
+		yield
+	finally:
+		frappe.db.rollback()
+		hours(None, None)
 
 
 def make_user(email: str, *roles: str) -> str:

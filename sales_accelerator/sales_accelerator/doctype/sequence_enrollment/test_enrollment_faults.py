@@ -17,7 +17,7 @@ from sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_sequen
 )
 from sales_accelerator.sequences.enrollment import LEASE_MINUTES
 from sales_accelerator.tasks import claim_batch, process_due_enrollments
-from sales_accelerator.tests import wait_then_call
+from sales_accelerator.tests import wait_then_call, working_round_the_clock
 
 MODULE = "sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_enrollment_faults"
 
@@ -43,6 +43,10 @@ def slow_batch(names: list[str], token: str, pause: float = 0.5):
 
 class TestWorkerKilledMidBatch(SequenceRunTestCase):
 	def test_the_claims_of_a_killed_worker_expire_and_the_next_tick_runs_each_step_once(self):
+		with working_round_the_clock():
+			self.killed_worker_claims_expire()
+
+	def killed_worker_claims_expire(self):
 		count = 12
 		sequence = wait_then_call(f"_Test killed worker {frappe.generate_hash(length=4)}", wait_minutes=1)
 		leads = [self.lead(f"Killed {i}") for i in range(count)]

@@ -23,7 +23,7 @@ from sales_accelerator.sales_accelerator.doctype.sequence_enrollment.test_sequen
 )
 from sales_accelerator.sequences import enrollment
 from sales_accelerator.tasks import process_due_enrollments, reconcile_failed_emails
-from sales_accelerator.tests import make_sequence, make_user, wait_then_call
+from sales_accelerator.tests import WORKDAY_10, make_sequence, make_user, wait_then_call
 
 SELLER = "sa.sec.seller@example.com"
 OTHER_SELLER = "sa.sec.other@example.com"
@@ -240,7 +240,7 @@ class TestFieldUpdatesKeepToTheSellersRights(SecurityTestCase):
 		make_user(REVOKED, "Sales User")
 		sequence = self.website_sequence("Lead", wait_days=1)
 		lead = self.lead("Revoked", website="https://before.example.com")
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start), self.set_user(REVOKED):
 			connect(sequence, "Lead", [lead])
 		make_user(REVOKED)  # no roles any more: may not edit leads
@@ -352,7 +352,7 @@ class TestErpnextExits(SecurityTestCase):
 		)
 		sequence.activate()
 		lead = self.lead("Converted quietly")
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			connect(sequence.name, "Lead", [lead])
 		frappe.db.set_value("Lead", lead, "status", "Converted")  # as ERPNext's make_customer does
@@ -377,7 +377,7 @@ class TestErpnextExits(SecurityTestCase):
 				or frappe.get_all("Company", pluck="name", limit=1)[0],
 			}
 		).insert(ignore_permissions=True)
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			connect(sequence.name, "Opportunity", [opportunity.name])
 		opportunity.db_set("status", "Lost")  # as Opportunity.set_status does
@@ -391,7 +391,7 @@ class TestErpnextExits(SecurityTestCase):
 			f"_Test no exit {frappe.generate_hash(length=5)}", wait_days=1, exit_on_close=0
 		)
 		lead = self.lead("Kept")
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			connect(sequence.name, "Lead", [lead])
 		frappe.db.set_value("Lead", lead, "status", "Converted")
@@ -505,7 +505,7 @@ class TestSmallerFindings(SecurityTestCase):
 	def test_stop_after_a_runner_pass_keeps_what_the_runner_did(self):
 		sequence = wait_then_call(f"_Test stop {frappe.generate_hash(length=5)}", wait_minutes=5)
 		lead = self.lead("Stopped")
-		start = now_datetime()
+		start = WORKDAY_10
 		with self.freeze_time(start):
 			connect(sequence.name, "Lead", [lead])
 		self.at(start + datetime.timedelta(minutes=6))

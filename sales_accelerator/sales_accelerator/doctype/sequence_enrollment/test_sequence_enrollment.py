@@ -26,6 +26,7 @@ from sales_accelerator.tests import (
 	make_sequence,
 	make_user,
 	wait_then_call,
+	working_round_the_clock,
 )
 
 SELLER = "sa.seller@example.com"
@@ -424,6 +425,10 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 	"""Two worker processes over the same due enrollments: every step runs exactly once."""
 
 	def test_two_processes_never_run_a_step_twice(self):
+		with working_round_the_clock():
+			self.two_processes_run_each_step_once()
+
+	def two_processes_run_each_step_once(self):
 		import subprocess
 
 		count = 60
@@ -440,10 +445,7 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 			"update `tabSequence Enrollment` set step_started=%s where sequence=%s",
 			(add_to_date(now_datetime(), minutes=-5), sequence.name),
 		)
-		# the workers run at the real time of day: the seller works round the clock for this test
-		frappe.db.set_value("User", "Administrator", {"sa_work_start": "00:00:00", "sa_work_end": "23:59:59"})
 		frappe.db.commit()  # the workers are other processes: they see only what is committed
-		frappe.clear_document_cache("User", "Administrator")
 		try:
 			bench = frappe.utils.get_bench_path()
 			command = [
@@ -484,9 +486,6 @@ class TestConcurrentWorkers(SequenceRunTestCase):
 			)
 		finally:
 			cleanup_committed(sequence.name, leads)
-			frappe.db.set_value("User", "Administrator", {"sa_work_start": None, "sa_work_end": None})
-			frappe.db.commit()
-			frappe.clear_document_cache("User", "Administrator")
 
 
 def cleanup_committed(sequence: str, leads: list[str]):
