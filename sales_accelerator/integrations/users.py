@@ -8,10 +8,12 @@ from sales_accelerator.utils import bold
 
 
 def check_working_hours(start, end, start_label: str, end_label: str, required: bool = False):
-	"""Working hours end after they start, and are given both or neither (both when ``required``)."""
-	if not start and not end and not required:
+	"""Working hours end after they start, and are given both or neither (both when ``required``).
+	Midnight is a time like any other (a timedelta of zero, read from the database)."""
+	given = [value not in (None, "") for value in (start, end)]
+	if not any(given) and not required:
 		return
-	if not start or not end:
+	if not all(given):
 		frappe.throw(
 			_("Give both {0} and {1}, or neither.").format(bold(_(start_label)), bold(_(end_label))),
 			title=_("Working Hours"),

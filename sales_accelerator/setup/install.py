@@ -122,7 +122,7 @@ def set_default_working_hours():
 	settings = "Sales Accelerator Settings"
 	for field, default in WORKING_HOURS.items():
 		value = frappe.db.get_single_value(settings, field)
-		if not value or "." in str(value):
+		if value in (None, "") or "." in str(value):
 			frappe.db.set_single_value(settings, field, default)
 
 

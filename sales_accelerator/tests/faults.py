@@ -21,6 +21,7 @@ TITLE = "_Fault SA sequence"
 PREFIX = "_Fault SA lead"
 TEMPLATE = "SA Outbound: Introduction"
 ACCOUNT = "_Fault SA outgoing"
+SELLER = "Administrator"
 STEPS = [
 	{"step_id": "first", "step_type": "Automated Email", "email_template": TEMPLATE},
 	{"step_id": "wait", "step_type": "Wait", "wait_days": 1},
@@ -33,6 +34,8 @@ def setup(count: int = 150) -> dict:
 	from sales_accelerator.api import connect_in_background
 
 	teardown()
+	# the driver runs at the real time of day and lets a day pass: the seller works round the clock
+	frappe.db.set_value("User", SELLER, {"sa_work_start": "00:00:00", "sa_work_end": "23:59:59"})
 	# the site's outgoing account, down from the start: a port nothing listens on here. Frappe checks
 	# the connection when an account is saved, except in tests
 	frappe.flags.in_test = True
@@ -69,7 +72,7 @@ def setup(count: int = 150) -> dict:
 		for i in range(count)
 	]
 	frappe.flags.in_import = False
-	result = connect_in_background(sequence.name, "Lead", leads, seller="Administrator")
+	result = connect_in_background(sequence.name, "Lead", leads, seller=SELLER)
 	frappe.db.commit()
 	return {"sequence": sequence.name, "account": account.name, "leads": len(leads), **result}
 
@@ -224,5 +227,7 @@ def teardown() -> dict:
 		("Email Account", {"name": ACCOUNT}),
 	):
 		frappe.db.delete(doctype, filters)
+	frappe.db.set_value("User", SELLER, {"sa_work_start": None, "sa_work_end": None})
 	frappe.db.commit()
+	frappe.clear_document_cache("User", SELLER)
 	return {"removed_leads": len(leads)}

@@ -644,6 +644,11 @@ class TestWorkingHours(SequenceRunTestCase):
 		settings.work_day_start = "18:00:00"
 		with self.assertRaises(frappe.ValidationError):
 			settings.save()
+		# midnight is a start like any other, also when read back from the database
+		user = frappe.get_doc("User", SELLER)
+		user.update({"sa_work_start": "00:00:00", "sa_work_end": "23:59:59"})
+		user.save(ignore_permissions=True)
+		frappe.get_doc("User", SELLER).save(ignore_permissions=True)
 
 
 class TestMeetings(SequenceRunTestCase):
