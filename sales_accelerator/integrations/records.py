@@ -60,7 +60,8 @@ def on_communication(doc, method=None):
 	if skip() or doc.communication_type != "Communication" or doc.communication_medium != "Email":
 		return
 	if doc.sent_or_received == "Sent":
-		enrollment.complete_email_activity(doc)
+		if not frappe.flags.sa_sending_invitation:  # a meeting's invitation is not the step's email
+			enrollment.complete_email_activity(doc)
 		return
 	if doc.sent_or_received != "Received":
 		return

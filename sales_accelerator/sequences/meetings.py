@@ -85,10 +85,14 @@ def record_contact(doctype: str, name: str) -> str | None:
 
 
 def invitations_sent(event: str) -> int:
-	"""How many invitations went out for the event before: the next one's iCalendar SEQUENCE."""
-	return frappe.db.count(
-		"Communication Link", {"parenttype": "Communication", "link_doctype": "Event", "link_name": event}
-	)
+	"""How many invitations went out for the event before: the next one's iCalendar SEQUENCE. They
+	are the emails linked to it (its own timeline entry is not an email)."""
+	return frappe.db.sql(
+		"""select count(*) from `tabCommunication Link` l join `tabCommunication` c on c.name = l.parent
+		where l.parenttype='Communication' and l.link_doctype='Event' and l.link_name=%s
+		and c.communication_medium='Email'""",
+		event,
+	)[0][0]
 
 
 def send_invitation(activity, event, invitee: str, location, message, sequence: int):
@@ -121,18 +125,20 @@ def send_invitation(activity, event, invitee: str, location, message, sequence: 
 		f"<p><b>{escape_html(_('Where'))}:</b> {escape_html(location)}</p>" if location else "",
 		f"<p>{escape_html(_('The attached invitation adds the meeting to your calendar.'))}</p>",
 	]
-	sent = _make(
-		doctype=activity.record_type,
-		name=activity.record_name,
-		subject=subject,
-		content="".join(lines),
-		recipients=[invitee],
-		sender=seller_email,
-		send_email=True,
-		attachments=[{"fname": "invite.ics", "fcontent": ics}],
-		# sent by the app for the seller: not the email of an Email step (see complete_email_activity)
-		communication_type="Automated Message",
-	)
+	frappe.flags.sa_sending_invitation = True  # the seller's email, but not that of an Email step
+	try:
+		sent = _make(
+			doctype=activity.record_type,
+			name=activity.record_name,
+			subject=subject,
+			content="".join(lines),
+			recipients=[invitee],
+			sender=seller_email,
+			send_email=True,
+			attachments=[{"fname": "invite.ics", "fcontent": ics}],
+		)
+	finally:
+		frappe.flags.sa_sending_invitation = False
 	communication = frappe.get_doc("Communication", sent["name"])
 	communication.add_link("Event", event.name)
 	communication.save(ignore_permissions=True)

@@ -682,8 +682,8 @@ class TestMeetings(SequenceRunTestCase):
 			connect(self.sequence, "Lead", [lead])
 		return lead, frappe.get_doc("Sequence Activity", self.open_activity(lead).name)
 
-	def book(self, activity, starts_on, **values):
-		with self.freeze_time(WORKDAY_10 + datetime.timedelta(minutes=5)), self.set_user(SELLER):
+	def book(self, activity, starts_on, at=None, **values):
+		with self.freeze_time(at or WORKDAY_10 + datetime.timedelta(minutes=5)), self.set_user(SELLER):
 			return book_meeting(activity.name, str(starts_on), **values)
 
 	def invitations(self, lead):
@@ -721,6 +721,8 @@ class TestMeetings(SequenceRunTestCase):
 		content = frappe.get_doc("File", ics).get_content()
 		content = content.decode() if isinstance(content, bytes) else content
 		self.assertIn("METHOD:REQUEST", content)
+		self.assertIn("SEQUENCE:0", content)  # the first version: the Event's own timeline entry is no email
+		self.assertTrue(invitation.subject.startswith("Invitation:"))
 		self.assertIn("DTSTART:20261119T150000Z", content)  # 10:00 in New York
 		self.assertIn(f"mailto:{invitation.recipients}", content)
 		self.assertTrue(frappe.db.exists("Email Queue", {"communication": invitation.name}))
@@ -769,7 +771,8 @@ class TestMeetings(SequenceRunTestCase):
 			snooze_activity(meeting.name, str(WORKDAY_10 + datetime.timedelta(days=3)))
 		self.assertIn("book it again", str(error.exception))
 		later = WORKDAY_10 + datetime.timedelta(days=2, hours=4)
-		self.assertEqual(self.book(meeting, later), meeting.event)
+		moved_at = WORKDAY_10 + datetime.timedelta(minutes=30)
+		self.assertEqual(self.book(meeting, later, at=moved_at), meeting.event)
 		invitations = self.invitations(lead)
 		self.assertEqual(len(invitations), 2)
 		self.assertIn("Updated invitation", invitations[1].subject)
