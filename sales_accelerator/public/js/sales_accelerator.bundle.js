@@ -403,7 +403,7 @@ sales_accelerator.up_next = {
 		// the step's email, filled from the record and the seller; sending it completes the step
 		body.find(".sa-email").on("click", function () {
 			sales_accelerator.call_api("activity_email", { activity: $(this).data("name") }).then(({ message }) => {
-				new frappe.views.CommunicationComposer({
+				new sales_accelerator.EmailComposer({
 					doc: frm.doc,
 					frm,
 					subject: message.subject,
@@ -427,6 +427,16 @@ sales_accelerator.up_next = {
 			sales_accelerator.new_sequence_from_template(null, frm.doctype)
 		);
 	},
+};
+
+// Frappe's composer, for a seller's email step. Without a signature of their own, Frappe's composer
+// looks for one on the Email Accounts, which sellers without the Inbox User role may not read: the
+// lookup fails and the email's text is never filled in. They get no signature instead.
+sales_accelerator.EmailComposer = class extends frappe.views.CommunicationComposer {
+	async get_signature(sender_email) {
+		if (!frappe.boot.user.email_signature && !frappe.model.can_read("Email Account")) return "";
+		return super.get_signature(sender_email);
+	}
 };
 
 // Call a method of sales_accelerator.api, freezing the screen while it runs.
