@@ -19,7 +19,7 @@ CONTACT_FIELDS = {"Opportunity": "contact_person", "Customer": "customer_primary
 def book(activity, starts_on, minutes: int = 30, location: str | None = None, message: str | None = None):
 	"""Book (or move) the meeting of an open Meeting activity: the Event, the invitation, and the
 	activity due when the meeting starts (its reminder with it). Returns the Event's name."""
-	from sales_accelerator.sequences.enrollment import ACTIVITY, record_email
+	from sales_accelerator.sequences.enrollment import record_email
 
 	if activity.step_type != "Meeting":
 		frappe.throw(_("Activity {0} is not a meeting.").format(bold(activity.subject)))
