@@ -61,7 +61,9 @@ def assignee(run, action) -> str:
 			)
 		)
 	if action.assignment_rule:
-		rule = frappe.get_doc("Assignment Rule", action.assignment_rule)
+		# locked until the save commits: records saved at once by several workers take turns, so the
+		# round robin stays even
+		rule = frappe.get_doc("Assignment Rule", action.assignment_rule, for_update=True)
 		user = rule.get_user(doc)
 		if not user:
 			raise frappe.ValidationError(

@@ -41,7 +41,6 @@ def reset_working_hours(user):
 
 
 class SequenceRunTestCase(FrappeTestCase):
-
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
