@@ -312,7 +312,11 @@ class TestEscalatingActivities(EscalationTestCase):
 		self.assertEqual(
 			frappe.db.count(
 				"Escalation Log",
-				{"rule": rule.name, "document_name": ["in", [a.name for a in activities]], "to_user": MANAGER},
+				{
+					"rule": rule.name,
+					"document_name": ["in", [a.name for a in activities]],
+					"to_user": MANAGER,
+				},
 			),
 			5,
 		)
