@@ -11,6 +11,10 @@ record's ``_assign`` and the notifications stay true:
   one made for the new person, whose activity it then is (Up next and the work queue follow);
 - a **ToDo**: the ToDo itself moves to the new person (its record's ``_assign`` follows), so the item
   keeps its name, history and comments.
+
+A rule acts with its **author's** rights (the user who last saved it, as Automation Rules do): it
+escalates only items its author may read, and shares a record with a new person who could not read it
+only when the author may share it (Frappe's ``assign_to.add`` would share it whoever asked).
 """
 
 import frappe
@@ -162,15 +166,23 @@ def comment(doc, text: str):
 				"reference_name": name,
 				"content": text,
 			}
-		).insert(ignore_permissions=True)
+		).insert(ignore_permissions=True, ignore_links=True)  # both exist: the item was just read
+
+
+def author_refusal(rule, doc) -> str | None:
+	"""Why the rule's author may not have the item escalated (not an enabled user, may not read it)."""
+	from sales_accelerator.automation.rules import author_refusal
+
+	return author_refusal(rule.modified_by, doc)
 
 
 def reassign(rule, doc, old: str | None, new: str, note: str):
 	"""Move the item from ``old`` to ``new`` (see the module's description)."""
+	author = rule.modified_by
 	if doc.doctype == engine.SEQUENCE_ACTIVITY:
-		reassign_activity(doc, new)
+		reassign_activity(doc, new, author)
 	elif doc.doctype == engine.TODO:
-		move_todo(doc, new)
+		move_todo(doc, new, author)
 	else:
 		reassign_record(rule, doc, old, new, note)
 
@@ -181,16 +193,19 @@ def reassign_record(rule, doc, old: str | None, new: str, note: str):
 		{"reference_type": doc.doctype, "reference_name": doc.name, "allocated_to": old, "status": "Open"},
 	):
 		assign_to.remove(doc.doctype, doc.name, old, ignore_permissions=True)
-	assign_to.add(
-		{"assign_to": [new], "doctype": doc.doctype, "name": doc.name, "description": note},
-		ignore_permissions=True,
-	)
+	if share_with(doc.doctype, doc.name, new, rule.modified_by):
+		assign_to.add(
+			{"assign_to": [new], "doctype": doc.doctype, "name": doc.name, "description": note},
+			ignore_permissions=True,
+		)
+	else:  # not shared: an assignment without it (assign_to.add would share the record)
+		give_todo(doc.doctype, doc.name, new, description=note)
 	field = engine.assignee_field(rule)
 	if field not in (engine.ASSIGNMENTS, engine.OWNER) and doc.get(field) != new:
 		doc.db_set(field, new, update_modified=False)
 
 
-def reassign_activity(activity, new: str):
+def reassign_activity(activity, new: str, author: str):
 	"""The activity and its ToDo on the record go to ``new``: the old ToDo is cancelled through
 	Frappe's assignment, a new one is made for them with the same text and date."""
 	values = {"assigned_to": new}
@@ -220,6 +235,7 @@ def reassign_activity(activity, new: str):
 					status="Cancelled",
 					ignore_permissions=True,
 				)
+			share_with(activity.record_type, activity.record_name, new, author)
 			values["reference_name"] = give_todo(
 				old.reference_type or activity.record_type,
 				old.reference_name or activity.record_name,
@@ -228,13 +244,15 @@ def reassign_activity(activity, new: str):
 				date=old.date,
 				priority=old.priority,
 			)
-	share_with(activity.record_type, activity.record_name, new)
+	else:
+		share_with(activity.record_type, activity.record_name, new, author)
 	activity.db_set(values)
 
 
 def give_todo(doctype: str, name: str, user: str, **values) -> str:
 	"""A new ToDo of ``user`` on the record, as ``assign_to.add`` makes one (its assignment comment,
-	the record's ``_assign``, the user's notification), also when the user has another ToDo there."""
+	the record's ``_assign``, the user's notification), also when the user has another ToDo there,
+	without sharing the record (see ``share_with``)."""
 	todo = frappe.get_doc(
 		{
 			"doctype": "ToDo",
@@ -246,20 +264,19 @@ def give_todo(doctype: str, name: str, user: str, **values) -> str:
 			**values,
 		}
 	).insert(ignore_permissions=True, ignore_links=True)
-	share_with(doctype, name, user)
 	assign_to.notify_assignment(
 		todo.assigned_by, user, doctype, name, action="ASSIGN", description=values.get("description")
 	)
 	return todo.name
 
 
-def move_todo(todo, new: str):
+def move_todo(todo, new: str, author: str):
 	old = todo.allocated_to
 	todo.allocated_to = new
 	todo.save(ignore_permissions=True)  # the record's _assign follows (ToDo.update_in_reference)
 	doctype, name = record_of(todo) or (todo.doctype, todo.name)
 	if doctype != todo.doctype:
-		share_with(doctype, name, new)
+		share_with(doctype, name, new, author)
 	assign_to.notify_assignment(
 		frappe.session.user, new, doctype, name, action="ASSIGN", description=todo.description
 	)
@@ -267,8 +284,12 @@ def move_todo(todo, new: str):
 		assign_to.notify_assignment(frappe.session.user, old, doctype, name, action="CLOSE")
 
 
-def share_with(doctype: str | None, name: str | None, user: str):
-	"""Let the new person read the record, as ``assign_to.add`` does when they could not."""
+def share_with(doctype: str | None, name: str | None, user: str, author: str) -> bool:
+	"""Let the new person read the record, as ``assign_to.add`` does when they could not, if the
+	rule's author may share it. Whether they may read it now."""
 	if not (doctype and name) or frappe.has_permission(doctype, "read", name, user=user):
-		return
+		return True
+	if not frappe.has_permission(doctype, "share", name, user=author):
+		return False
 	frappe.share.add_docshare(doctype, name, user, flags={"ignore_share_permission": True})
+	return True

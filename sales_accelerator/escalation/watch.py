@@ -314,7 +314,7 @@ class Look:
 		if not frappe.db.exists(watch.document_type, watch.document_name):
 			return self.stop(_("it was deleted"))
 		self.doc = frappe.get_doc(watch.document_type, watch.document_name)
-		reason = items.why_not_open(rule, self.doc)
+		reason = items.why_not_open(rule, self.doc) or items.author_refusal(rule, self.doc)
 		if reason:
 			return self.stop(reason)
 		column = engine.measure_column(rule)

@@ -95,6 +95,40 @@ class TestEscalationRuleChecks(EscalationTestCase):
 			with self.assertRaises(frappe.PermissionError):
 				frappe.client.get("Escalation Rule", name)
 
+	def test_a_rule_escalates_only_what_its_author_may_read(self):
+		todo = frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"description": "_Test esc author",
+				"allocated_to": SELLER,
+				"assigned_by": SELLER,
+				"date": add_days(nowdate(), -3),
+			}
+		).insert(ignore_permissions=True)
+		with self.set_user(SEQUENCE_MANAGER):  # a ToDo of someone else: not theirs to read
+			self.assertFalse(frappe.has_permission("ToDo", "read", todo.name))
+			rule = make_escalation_rule(
+				document_type="ToDo",
+				filters=json.dumps([["description", "=", "_Test esc author"]]),
+				fallback_user=SALES_MANAGER,
+			)
+		self.tick(now_datetime())
+		self.assertFalse(frappe.db.exists("Escalation Log", {"document_name": todo.name}))
+		watch = frappe.get_all("Escalation Watch", filters={"rule": rule.name}, fields=["status", "note"])
+		self.assertEqual([w.status for w in watch], ["Stopped"])
+		self.assertIn(f"its author {SEQUENCE_MANAGER} may not read", watch[0].note)
+
+		# saved again by someone who may read it, the rule escalates it
+		rule.reload()
+		rule.description = "Saved by an administrator"
+		rule.levels = 2
+		rule.every_hours = 1
+		rule.save()
+		self.tick(now_datetime())
+		self.assertEqual(
+			frappe.db.get_value("Escalation Log", {"document_name": todo.name}, "to_user"), SALES_MANAGER
+		)
+
 
 class TestEscalationLogsAreReadOnly(EscalationTestCase):
 	@classmethod
