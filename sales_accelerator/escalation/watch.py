@@ -58,10 +58,17 @@ DISCOVERY_FIELDS = (
 )
 
 
+NEW_WATCH = {"status": "Watching", "level": 0, "warned": 0, "escalated_to": "[]", "owner": "Administrator"}
 NEW_WATCH_FIELDS = [
-	"name", "rule", "document_type", "document_name", "status", "level", "warned", "next_at", "seen_modified",
-	"escalated_to", "creation", "modified", "owner",
+	"name", "rule", "document_type", "document_name", "next_at", "seen_modified", "creation", "modified",
+	*NEW_WATCH,
 ]  # fmt: skip
+
+
+def new_watch(**values) -> tuple:
+	"""A new watch row for ``bulk_insert``, in the order of ``NEW_WATCH_FIELDS``."""
+	values = {**NEW_WATCH, **values}
+	return tuple(values[field] for field in NEW_WATCH_FIELDS)
 
 
 def watch_name(rule: str, doctype: str, name: str) -> str:
@@ -148,20 +155,15 @@ def discover(rule, now=None) -> int:
 		measured = engine.moment_of(row.get("measured", row.modified), fieldtype)
 		first = now if offset is None else add_to_date(measured, seconds=round(offset * 3600))
 		new.append(
-			(
-				key,
-				rule.name,
-				doctype,
-				row.name,
-				"Watching",
-				0,
-				0,
-				first,
-				row.modified,
-				"[]",
-				now,
-				now,
-				"Administrator",
+			new_watch(
+				name=key,
+				rule=rule.name,
+				document_type=doctype,
+				document_name=row.name,
+				next_at=first,
+				seen_modified=row.modified,
+				creation=now,
+				modified=now,
 			)
 		)
 	if new:
