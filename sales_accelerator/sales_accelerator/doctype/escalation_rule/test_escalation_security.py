@@ -214,6 +214,15 @@ class TestEscalationLogsAreReadOnly(EscalationTestCase):
 			with self.assertRaises(frappe.PermissionError):
 				frappe.get_list("Escalation Watch")
 
+	def test_an_escalated_record_and_its_rule_can_be_deleted_and_the_log_stays(self):
+		todo, log = self.escalated_todo()
+		frappe.delete_doc("ToDo", todo)  # its escalation history does not hold it back
+		frappe.delete_doc("Escalation Rule", "_Test escalation")
+		self.assertFalse(frappe.db.exists("Escalation Watch", {"document_name": todo}))
+		self.assertEqual(
+			frappe.db.get_value("Escalation Log", log, ["document_name", "rule"]), (todo, "_Test escalation")
+		)
+
 
 WORKER_SELLER = "sa.esc.worker.seller@example.com"
 WORKER_BOSS = "sa.esc.worker.boss@example.com"
