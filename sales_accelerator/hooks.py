@@ -31,6 +31,8 @@ has_permission = {
 	"Sequence Activity": "sales_accelerator.permissions.sequence_record_has_permission",
 	"Automation Approval": "sales_accelerator.permissions.automation_approval_has_permission",
 	"Sequence": "sales_accelerator.permissions.sequence_has_permission",
+	"Escalation Log": "sales_accelerator.permissions.escalation_log_has_permission",
+	"Escalation Watch": "sales_accelerator.permissions.escalation_watch_has_permission",
 }
 permission_query_conditions = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions",
@@ -38,15 +40,17 @@ permission_query_conditions = {
 	"Sequence Activity": "sales_accelerator.permissions.sequence_activity_query_conditions",
 	"Automation Approval": "sales_accelerator.permissions.automation_approval_query_conditions",
 	"Sequence": "sales_accelerator.permissions.sequence_query_conditions",
+	"Escalation Log": "sales_accelerator.permissions.escalation_log_query_conditions",
 }
 
-# Running sequences; time-based automation rules and webhook retries
+# Running sequences; time-based automation rules and webhook retries; escalations
 scheduler_events = {
 	"cron": {
 		"* * * * *": [
 			"sales_accelerator.tasks.process_due_enrollments",
 			"sales_accelerator.tasks.send_activity_reminders",
 			"sales_accelerator.tasks.run_automation_rules",
+			"sales_accelerator.tasks.run_escalations",
 		],
 		"*/5 * * * *": ["sales_accelerator.tasks.reconcile_failed_emails"],
 	},
@@ -74,13 +78,16 @@ doc_events = {
 }
 
 # Deleting a record is never blocked by what the app keeps about it: its notes go first (see
-# integrations.records.on_record_trash); sequence history, rule logs and approvals stay as they were
+# integrations.records.on_record_trash); sequence history, rule and escalation logs and approvals stay
+# as they were
 ignore_links_on_delete = [
 	"Sequence Enrollment",
 	"Sequence Activity",
 	"Automation Rule Log",
 	"Automation Rule Log Action",
 	"Automation Approval",
+	"Escalation Log",
+	"Escalation Watch",
 ]
 
 # Install, migrate, uninstall, tests

@@ -41,6 +41,32 @@ def automation_approval_query_conditions(user: str | None = None) -> str:
 	return f"`tabAutomation Approval`.approver = {frappe.db.escape(user)}"
 
 
+def escalation_log_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""Escalation Logs are made by the app: nobody creates, changes or shares them. Managers read them
+	all; a seller the escalations from or to them."""
+	if ptype in SEQUENCE_RECORD_CHANGES:
+		return False
+	user = user or frappe.session.user
+	return sees_all_escalations(user) or user in (doc.from_user, doc.to_user)
+
+
+def escalation_log_query_conditions(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if sees_all_escalations(user):
+		return ""
+	escaped = frappe.db.escape(user)
+	return f"(`tabEscalation Log`.from_user = {escaped} or `tabEscalation Log`.to_user = {escaped})"
+
+
+def escalation_watch_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""What an escalation rule is watching is kept by the app; the managers of automation read it."""
+	return ptype not in SEQUENCE_RECORD_CHANGES
+
+
+def sees_all_escalations(user: str) -> bool:
+	return manages_sequences(user) or "Sales Manager" in frappe.get_roles(user)
+
+
 def _can_read_record(doctype: str | None, name: str | None, user: str | None, is_new: bool = False) -> bool:
 	if not (doctype and name):
 		return True  # a new, empty document; the record is checked when it is set

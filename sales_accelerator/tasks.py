@@ -167,3 +167,14 @@ def run_automation_rules() -> dict:
 	queued = schedule.run_due_rules()
 	webhooks.retry_due()
 	return queued
+
+
+def run_escalations(
+	batch_size: int = 100, max_batches: int = 100, inline: bool = False, commit: bool = True
+) -> dict:
+	"""Every minute: Escalation Rules find their new and changed items, and the watched items that
+	are due are claimed and escalated in batches (RQ jobs; with ``inline`` here, see
+	``process_due_enrollments``). Returns how many items were newly watched and claimed."""
+	from sales_accelerator.escalation import watch
+
+	return watch.run(batch_size=batch_size, max_batches=max_batches, inline=inline, commit=commit)

@@ -1,6 +1,13 @@
 import datetime as dt
 
-from sales_accelerator.engine.timing import add_duration, into_working_hours
+import pytest
+
+from sales_accelerator.engine.timing import (
+	add_duration,
+	add_working_hours,
+	into_working_hours,
+	working_hours_between,
+)
 
 FRI = dt.datetime(2026, 11, 20, 10, 0)  # a Friday
 
@@ -69,3 +76,65 @@ def test_working_hours_are_the_sellers_own_in_their_time_zone():
 	assert into_working_hours(FRI.replace(hour=15), NINE, FIVE, user_tz="Europe/Istanbul") == dt.datetime(
 		2026, 11, 21, 6, 0
 	)
+
+
+# -- counting working hours --------------------------------------------------------------------------
+MON = dt.datetime(2026, 11, 23, 10, 0)  # a Monday
+
+
+def test_working_hours_are_added_inside_the_day_and_go_on_the_next_working_day():
+	assert add_working_hours(MON, 3, NINE, FIVE) == MON.replace(hour=13)
+	# 10:00 + 8 working hours: 7 today (to 17:00), 1 tomorrow from 09:00
+	assert add_working_hours(MON, 8, NINE, FIVE) == dt.datetime(2026, 11, 24, 10, 0)
+	# Friday 16:00 + 2 working hours: 1 on Friday, 1 on Monday
+	assert add_working_hours(FRI.replace(hour=16), 2, NINE, FIVE) == dt.datetime(2026, 11, 23, 10, 0)
+	# without business days the weekend has working hours too
+	assert add_working_hours(FRI.replace(hour=16), 2, NINE, FIVE, business_days=False) == dt.datetime(
+		2026, 11, 21, 10, 0
+	)
+
+
+def test_counting_starts_at_the_next_working_start_and_skips_holidays():
+	evening = FRI.replace(hour=19)
+	assert add_working_hours(evening, 1, NINE, FIVE) == dt.datetime(2026, 11, 23, 10, 0)
+	holiday = {dt.date(2026, 11, 23)}
+	assert add_working_hours(evening, 1, NINE, FIVE, holidays=holiday) == dt.datetime(2026, 11, 24, 10, 0)
+	# zero hours is the moment itself, wherever it falls
+	assert add_working_hours(evening, 0, NINE, FIVE) == evening
+
+
+def test_negative_hours_count_back_through_working_hours():
+	assert add_working_hours(MON, -1, NINE, FIVE) == MON.replace(hour=9)
+	assert add_working_hours(MON, -2, NINE, FIVE) == FRI.replace(hour=16)
+	assert add_working_hours(MON.replace(hour=8), -0.5, NINE, FIVE) == FRI.replace(hour=16, minute=30)
+
+
+def test_working_hours_follow_the_sellers_time_zone():
+	# 06:00 UTC is 09:00 in Istanbul: two working hours later it is 08:00 UTC
+	start = MON.replace(hour=6)
+	assert add_working_hours(start, 2, NINE, FIVE, user_tz="Europe/Istanbul") == MON.replace(hour=8)
+	# 15:00 UTC is 18:00 there, after the day: tomorrow 09:00 there (06:00 UTC) plus one hour
+	late = MON.replace(hour=15)
+	assert add_working_hours(late, 1, NINE, FIVE, user_tz="Europe/Istanbul") == dt.datetime(
+		2026, 11, 24, 7, 0
+	)
+
+
+def test_round_the_clock_hours_count_like_clock_hours():
+	midnight, last = dt.time(0, 0), dt.time(0, 0)  # an end at the start: until midnight
+	assert add_working_hours(FRI, 30, midnight, last, business_days=False) == FRI + dt.timedelta(hours=30)
+	assert working_hours_between(FRI, FRI + dt.timedelta(hours=30), midnight, last, business_days=False) == 30
+
+
+def test_working_hours_between_two_moments():
+	assert working_hours_between(MON, MON.replace(hour=13), NINE, FIVE) == 3
+	assert working_hours_between(FRI.replace(hour=16), dt.datetime(2026, 11, 23, 10, 0), NINE, FIVE) == 2
+	assert working_hours_between(dt.datetime(2026, 11, 23, 10, 0), FRI.replace(hour=16), NINE, FIVE) == -2
+	# a weekend and the nights count nothing
+	assert working_hours_between(FRI.replace(hour=17), dt.datetime(2026, 11, 23, 9, 0), NINE, FIVE) == 0
+	# the two functions agree
+	for hours in (0.5, 7, 8, 13, 41):
+		end = add_working_hours(FRI.replace(hour=11), hours, NINE, FIVE, holidays={dt.date(2026, 11, 24)})
+		assert working_hours_between(
+			FRI.replace(hour=11), end, NINE, FIVE, holidays={dt.date(2026, 11, 24)}
+		) == pytest.approx(hours)

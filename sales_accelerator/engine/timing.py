@@ -88,3 +88,93 @@ def into_working_hours(
 	if end_of_day:
 		local = datetime.datetime.combine(local.date(), day_end)
 	return local.replace(tzinfo=user).astimezone(system).replace(tzinfo=None)
+
+
+# -- counting working hours ------------------------------------------------------------------------------
+MAX_DAYS = 3660  # ten years of days: a calendar with no working day in it is a mistake, not a wait
+
+
+def _working_day(day_start: datetime.time, day_end: datetime.time, day: datetime.date):
+	"""The working hours of ``day`` as naive local datetimes; an end at or before the start (00:00)
+	means until midnight."""
+	begin = datetime.datetime.combine(day, day_start)
+	end = datetime.datetime.combine(day, day_end)
+	if end <= begin:
+		end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0))
+	return begin, end
+
+
+def add_working_hours(
+	start: datetime.datetime,
+	hours: float,
+	day_start: datetime.time,
+	day_end: datetime.time,
+	business_days: bool = True,
+	holidays: Collection[datetime.date] = (),
+	weekend: Collection[int] = WEEKEND,
+	system_tz: str = "UTC",
+	user_tz: str | None = None,
+) -> datetime.datetime:
+	"""``start`` (naive, in the site's time zone) plus ``hours`` counted inside the seller's working
+	hours only, in their time zone; negative ``hours`` count back. With ``business_days`` weekends
+	and holidays have no working hours. The result is naive in the site's zone; zero hours is
+	``start`` itself."""
+	if not hours:
+		return start
+	system, user = ZoneInfo(system_tz), ZoneInfo(user_tz or system_tz)
+	local = start.replace(tzinfo=system).astimezone(user).replace(tzinfo=None)
+	off = set(holidays)
+	forward = hours > 0
+	remaining = datetime.timedelta(hours=abs(hours))
+	step = datetime.timedelta(days=1 if forward else -1)
+	day = local.date()
+	for _ in range(MAX_DAYS):
+		if not business_days or (day.weekday() not in weekend and day not in off):
+			begin, end = _working_day(day_start, day_end, day)
+			if forward:
+				begin = max(begin, local)
+			else:
+				end = min(end, local)
+			if begin < end:
+				if end - begin >= remaining:
+					moment = begin + remaining if forward else end - remaining
+					return moment.replace(tzinfo=user).astimezone(system).replace(tzinfo=None)
+				remaining -= end - begin
+		day += step
+	raise ValueError("no working hours in ten years of this calendar")
+
+
+def working_hours_between(
+	start: datetime.datetime,
+	end: datetime.datetime,
+	day_start: datetime.time,
+	day_end: datetime.time,
+	business_days: bool = True,
+	holidays: Collection[datetime.date] = (),
+	weekend: Collection[int] = WEEKEND,
+	system_tz: str = "UTC",
+	user_tz: str | None = None,
+) -> float:
+	"""How many of the seller's working hours lie between ``start`` and ``end`` (naive, in the site's
+	time zone); negative when ``end`` comes first."""
+	if end < start:
+		return -working_hours_between(
+			end, start, day_start, day_end, business_days, holidays, weekend, system_tz, user_tz
+		)
+	system, user = ZoneInfo(system_tz), ZoneInfo(user_tz or system_tz)
+
+	def local(moment):
+		return moment.replace(tzinfo=system).astimezone(user).replace(tzinfo=None)
+
+	first, last = local(start), local(end)
+	off = set(holidays)
+	total = datetime.timedelta(0)
+	day = first.date()
+	while day <= last.date():
+		if not business_days or (day.weekday() not in weekend and day not in off):
+			begin, finish = _working_day(day_start, day_end, day)
+			begin, finish = max(begin, first), min(finish, last)
+			if begin < finish:
+				total += finish - begin
+		day += datetime.timedelta(days=1)
+	return total.total_seconds() / 3600
