@@ -130,6 +130,14 @@ def before_uninstall():
 	delete_custom_fields()
 	delete_roles()
 	delete_email_templates()
+	delete_scheduled_jobs()
+
+
+def delete_scheduled_jobs():
+	"""The app's scheduler entries: Frappe's uninstall leaves them (and their logs) behind."""
+	jobs = frappe.get_all("Scheduled Job Type", {"method": ["like", "sales_accelerator.%"]}, pluck="name")
+	frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": ["in", jobs or [""]]})
+	frappe.db.delete("Scheduled Job Type", {"name": ["in", jobs or [""]]})
 
 
 def create_roles():

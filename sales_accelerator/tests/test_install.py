@@ -26,11 +26,17 @@ class TestInstall(FrappeTestCase):
 			self.assertFalse(frappe.db.exists("Role", "Sequence Manager"))
 			self.assertFalse(frappe.db.exists("Custom Field", {"fieldname": install.STATUS_FIELD}))
 			self.assertFalse(frappe.db.exists("Email Template", "SA Event: Invitation"))
+			self.assertFalse(
+				frappe.db.exists("Scheduled Job Type", {"method": ["like", "sales_accelerator.%"]})
+			)
 			for doctype in RECORD_TYPES:
 				self.assertFalse(frappe.db.has_column(doctype, install.STATUS_FIELD), doctype)
 				self.assertIsNone(frappe.get_meta(doctype).get_field(install.STATUS_FIELD), doctype)
 		finally:
+			from frappe.core.doctype.scheduled_job_type.scheduled_job_type import sync_jobs
+
 			install.after_migrate()
+			sync_jobs()  # what migrate does besides the app's hook
 			frappe.db.commit()
 		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
 		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
