@@ -19,6 +19,10 @@ class TestRoundRobinAssignment(FrappeTestCase):
 
 	@classmethod
 	def setUpClass(cls):
+		from sales_accelerator.automation.rules import clear_rules_cache
+
+		# runs last, after the class's rollback: later tests must not see this class's rule in the cache
+		cls.addClassCleanup(clear_rules_cache)
 		super().setUpClass()
 		for email in SELLERS:
 			make_quiet_user(email, "Sales User")
