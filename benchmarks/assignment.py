@@ -70,7 +70,8 @@ def make_sellers_and_rules():
 			"name": ROUND_ROBIN,
 			"document_type": "Lead",
 			"description": "Imported leads, in turn",
-			"assign_condition": "False",  # Frappe's own automatic assignment stays out: the rule hands them out
+			"assign_condition": "False",
+			"disabled": 1,  # the users' list of the Assign action: Frappe's own automatic assignment stays out
 			"rule": "Round Robin",
 			"users": [{"user": email} for email in SELLERS],
 			"assignment_days": [
