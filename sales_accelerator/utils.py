@@ -31,3 +31,16 @@ def check_unchanged(doc, fieldnames, message: str):
 	for fieldname in fieldnames:
 		if doc.has_value_changed(fieldname):
 			frappe.throw(message.format(bold(_(doc.meta.get_label(fieldname)))), title=_("Not Allowed"))
+
+
+def clear_cache_now_and_at_end(key: str):
+	"""Drop a cached value now, and again when this transaction ends: a rollback must not leave a
+	change made in it behind, nor a commit a value another request read before it."""
+
+	def delete():
+		frappe.cache.delete_value(key)
+
+	delete()
+	if hasattr(frappe.db, "after_rollback"):
+		frappe.db.after_commit.add(delete)
+		frappe.db.after_rollback.add(delete)
