@@ -313,12 +313,13 @@ def total(rows: Iterable[dict], score_field: str) -> int:
 def plan(stored: list[dict], made: list[dict], fields: Iterable[str]) -> dict:
 	"""What to write for one record: the Scoring Rules' contributions become those ``made`` (the
 	rows of criteria, rules or fields that are gone go), Automation Rules' changes stay unless
-	``made`` holds a new version of one. Returns ``{"delete": keys, "insert": rows, "scores":
-	{field: score}}``, with a score for each of ``fields`` and each field that has contributions."""
+	``made`` holds a new version of one. Returns ``{"delete": stored rows, "insert": rows,
+	"scores": {field: score}}``, with a score for each of ``fields`` and each field that has
+	contributions."""
 	stored_by_key = {key_of(row): row for row in stored}
 	made_by_key = {key_of(row): row for row in made}
 	delete = [
-		found
+		row
 		for found, row in stored_by_key.items()
 		if row["rule_type"] == SCORING_RULE and found not in made_by_key
 	]
@@ -327,7 +328,7 @@ def plan(stored: list[dict], made: list[dict], fields: Iterable[str]) -> dict:
 		current = stored_by_key.get(made_key)
 		if current is None or any(_differs(current.get(f), row.get(f)) for f in COMPARED):
 			if current is not None:
-				delete.append(made_key)
+				delete.append(current)
 			insert.append(row)
 	final = {found: row for found, row in stored_by_key.items() if row["rule_type"] != SCORING_RULE}
 	final.update(made_by_key)

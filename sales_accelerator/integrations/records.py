@@ -27,11 +27,14 @@ def on_record_update(doc, method=None):
 
 
 def on_record_trash(doc, method=None):
-	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes go with it
-	(as Frappe deletes its comments and ToDos); its running sequence ends. Its sequences' history
-	(enrollments and activities) stays for the reports, as the record was."""
+	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes and score
+	contributions go with it (as Frappe deletes its comments and ToDos); its running sequence ends.
+	Its sequences' history (enrollments and activities) stays for the reports, as the record was."""
 	if skip():
 		return
+	from sales_accelerator.scoring.score import delete_contributions
+
+	delete_contributions(doc.doctype, doc.name)
 	enrollment.stop(doc.doctype, doc.name, "Exited", _("The record was deleted"))
 	for note in frappe.get_all(
 		"CRM Action Note",
