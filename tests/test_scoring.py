@@ -236,3 +236,28 @@ def test_rules_have_a_fingerprint_that_changes_with_them():
 	one = [rule(criterion("c", points=10))]
 	assert sc.rules_version(one) == sc.rules_version([rule(criterion("c", points=10))])
 	assert sc.rules_version(one) != sc.rules_version([rule(criterion("c", points=11))])
+
+
+@pytest.mark.parametrize(
+	"condition,fields",
+	[
+		("doc.annual_revenue > 1000000", {"annual_revenue"}),
+		('doc.get("city") == "Jakarta" and doc["source"]', {"city", "source"}),
+		("doc.city.lower() == 'jakarta'", {"city"}),
+		("not doc.email_id", {"email_id"}),
+		("len(doc) > 3", None),
+		("doc.get(field)", None),
+		("doc.items()", None),
+		("doc[key]", None),
+		("doc.get('", None),
+	],
+)
+def test_a_criterion_knows_the_fields_its_condition_reads(condition, fields):
+	assert sc.condition_fields(condition) == fields
+
+
+def test_a_criterion_reads_its_filters_and_its_conditions_fields():
+	row = criterion("c", filters=[["source", "=", "Campaign"]], condition="doc.city")
+	assert sc.fields_read(row) == {"source", "city"}
+	assert sc.fields_read(criterion("c", filters=[["source", "=", "Campaign"]], condition="f(doc)")) is None
+	assert sc.fields_read(criterion("c", sc.EMAIL_REPLIED)) == frozenset()

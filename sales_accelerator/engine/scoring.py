@@ -121,6 +121,63 @@ def validate_criterion(row: dict, fields: dict[str, str], permlevels: dict[str, 
 	return filters
 
 
+def fields_read(row: dict) -> frozenset[str] | None:
+	"""The record's fields a criterion reads (its filters' and its condition's), or None when its
+	condition uses ``doc`` in a way that does not name them: a save that changes none of them
+	cannot change whether it holds."""
+	fields = {field for field, _operator, _value in row.get("filters") or []}
+	condition = (row.get("condition") or "").strip()
+	if condition:
+		found = condition_fields(condition)
+		if found is None:
+			return None
+		fields |= found
+	return frozenset(fields)
+
+
+def condition_fields(expression: str) -> set[str] | None:
+	"""The fields a condition reads as ``doc.field``, ``doc["field"]`` or ``doc.get("field")``; None if
+	it uses ``doc`` otherwise (calls a method of it, passes it on, iterates it...) or does not parse."""
+	import ast
+
+	try:
+		tree = ast.parse(expression, mode="eval")
+	except SyntaxError:
+		return None
+	calls = {id(node.func): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
+	fields, named = set(), set()
+	for node in ast.walk(tree):
+		if isinstance(node, ast.Attribute) and _is_doc(node.value):
+			call = calls.get(id(node))
+			if call is None:
+				fields.add(node.attr)
+			elif node.attr == "get" and call.args and _is_text(call.args[0]):
+				fields.add(call.args[0].value)
+			else:
+				return None
+			named.add(id(node.value))
+		elif isinstance(node, ast.Subscript) and _is_doc(node.value):
+			if not _is_text(node.slice):
+				return None
+			fields.add(node.slice.value)
+			named.add(id(node.value))
+	if any(_is_doc(node) and id(node) not in named for node in ast.walk(tree)):
+		return None
+	return fields
+
+
+def _is_text(node) -> bool:
+	import ast
+
+	return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _is_doc(node) -> bool:
+	import ast
+
+	return isinstance(node, ast.Name) and node.id == "doc"
+
+
 def score_field_refusal(fieldname: str | None, fieldtype: str | None, permlevel=0) -> str | None:
 	"""Why a rule may not keep its score in ``fieldname`` (an untranslated message naming it {0})."""
 	if not fieldname or not fieldtype:
@@ -272,12 +329,6 @@ def rule_rows(
 		if made:
 			rows.append(made)
 	return rows + settle(rule, rows, now)
-
-
-def criteria_hold(rule: dict, holds: Callable[[dict], bool]) -> tuple[bool, ...]:
-	"""Which of the rule's criteria hold for a record: a save that does not change this does not
-	change the record's score, and nothing is read or written."""
-	return tuple(holds(row) for row in rule["criteria"])
 
 
 def adjustment(score_field: str, rule: str, stored: dict | None, change: int, now: datetime) -> dict:

@@ -4,6 +4,7 @@ import frappe
 
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine import automation as automation_engine
+from sales_accelerator.engine import scoring as engine
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.utils import clear_cache_now_and_at_end
 
@@ -56,6 +57,7 @@ def load_rules(doctype: str) -> list[dict]:
 				row["filters"] = automation_engine.parse_filters(row.filters)
 			except EngineError:
 				row["filters"], row["broken"] = [], True  # saved before a check that refuses it now
+			row["reads"] = engine.fields_read(row)
 			rows.append(dict(row))
 		loaded.append({**rule, "criteria": rows})
 	return loaded

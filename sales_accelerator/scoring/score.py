@@ -225,11 +225,20 @@ def before_save(doc, method=None):
 	holds = holder(doc.doctype, doc)
 	holds_before = holder(doc.doctype, before) if before is not None else None
 	if holds_before and not changes:
-		if all(
-			engine.criteria_hold(rule, holds) == engine.criteria_hold(rule, holds_before) for rule in rules
+		if not any(
+			may_change(row, doc, before, holds, holds_before) for rule in rules for row in rule["criteria"]
 		):
 			return
 	plan_save(doc, rules, holds, holds_before, changes)
+
+
+def may_change(row, doc, before, holds, holds_before) -> bool:
+	"""Whether this save changes if the criterion holds: not when none of the fields it reads
+	changed (nothing is evaluated then), else when it holds now and did not before or the reverse."""
+	reads = row.get("reads")
+	if reads is not None and all(before.get(field) == doc.get(field) for field in reads):
+		return False
+	return holds(row) != holds_before(row)
 
 
 def keep_scores(doc, before, fields: set[str]) -> dict[str, int]:

@@ -141,6 +141,19 @@ class TestScoring(ScoringTestCase):
 		self.assertEqual(str(rows["Field Value30"]["since"]), "2026-01-01 00:00:00")
 		self.assertGreaterEqual(rows["Field Value5"]["since"], since)
 
+	def test_a_save_that_changes_no_field_a_criterion_reads_reads_and_writes_nothing(self):
+		scoring_rule(
+			criteria=[campaign(30), {"criterion": "Field Value", "points": 5, "condition": "doc.city"}]
+		)
+		doc = frappe.get_doc("Lead", self.lead())
+		with patch("sales_accelerator.scoring.score.stored_rows") as stored:
+			doc.job_title = "Buyer"
+			doc.save()
+		stored.assert_not_called()
+		doc.city = "Jakarta"
+		doc.save()
+		self.assertEqual(score(doc.name), 35)
+
 	def test_replies_count_each_time_up_to_max_times(self):
 		scoring_rule(criteria=[campaign(30), reply(20, max_times=2)])
 		address = f"{frappe.generate_hash(length=10)}@example.com"
