@@ -86,7 +86,7 @@ doc_events = {
 	"Event": {
 		"after_insert": "sales_accelerator.integrations.records.on_event",
 		"on_update": "sales_accelerator.scoring.events.on_event",
-		"on_trash": "sales_accelerator.scoring.events.on_event",
+		"after_delete": "sales_accelerator.scoring.events.on_event",
 	},
 	"Call Log": {"on_update": "sales_accelerator.scoring.events.on_call_log"},
 	"Sequence Activity": {"on_change": "sales_accelerator.scoring.events.on_activity_change"},

@@ -211,6 +211,11 @@ class TestScoring(ScoringTestCase):
 		event.status = "Cancelled"
 		event.save(ignore_permissions=True)
 		self.assertEqual(score(lead), 3, "a cancelled meeting no longer counts")
+		event.status = "Open"
+		event.save(ignore_permissions=True)
+		self.assertEqual(score(lead), 18)
+		frappe.delete_doc("Event", event.name, ignore_permissions=True)
+		self.assertEqual(score(lead), 3, "nor a deleted one")
 
 		frappe.get_doc(
 			{
