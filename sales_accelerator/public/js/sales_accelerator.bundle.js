@@ -107,6 +107,33 @@ sales_accelerator.crm_action_notes = {
 	},
 };
 
+// Frappe's filter buttons for a document type in `wrapper`, showing the saved filter JSON and
+// calling on_change with the new JSON ("" for none) as they change (rules' conditions).
+sales_accelerator.filter_editor = (wrapper, doctype, saved, on_change) => {
+	wrapper.empty();
+	if (!doctype) {
+		wrapper.html(`<p class="text-muted small">${__("Choose a Document Type to add filters.")}</p>`);
+		return;
+	}
+	frappe.model.with_doctype(doctype, () => {
+		const filter_group = new frappe.ui.FilterGroup({
+			parent: $("<div>").appendTo(wrapper),
+			doctype,
+			on_change: () => {
+				const filters = filter_group.get_filters().map((f) => f.slice(1, 4));
+				on_change(filters.length ? JSON.stringify(filters) : "");
+			},
+		});
+		let rows = [];
+		try {
+			rows = JSON.parse(saved || "[]");
+		} catch (e) {
+			rows = [];
+		}
+		filter_group.add_filters_to_filter_group(rows.map((f) => [doctype, ...f.slice(-3)]));
+	});
+};
+
 // The record's Score explained beside it: what each Scoring Rule's criteria, decay and limit, and
 // Automation Rules' changes add up to (sales_accelerator.api.score_breakdown).
 sales_accelerator.score = {

@@ -2,6 +2,12 @@
 // License: MIT. See license.txt
 
 frappe.ui.form.on("Scoring Rule", {
+	setup(frm) {
+		frm.set_query("document_type", () => ({
+			filters: { name: ["in", ["Lead", "Contact", "Opportunity", "Customer", "Prospect"]] },
+		}));
+	},
+
 	refresh(frm) {
 		frm.trigger("score_fields");
 		if (!frm.is_new() && frm.doc.enabled && frm.perm[0] && frm.perm[0].write) {
@@ -26,6 +32,18 @@ frappe.ui.form.on("Scoring Rule", {
 				.filter((df) => df.fieldtype === "Int" && !df.permlevel)
 				.map((df) => ({ value: df.fieldname, label: `${__(df.label || df.fieldname)} (${df.fieldname})` }));
 			frm.set_df_property("score_field", "options", fields);
+		});
+	},
+});
+
+// Each criterion's filters with the filter buttons, as an Automation Rule's
+frappe.ui.form.on("Scoring Rule Criterion", {
+	form_render(frm, cdt, cdn) {
+		const grid_row = frm.fields_dict.criteria.grid.grid_rows_by_docname[cdn];
+		const field = grid_row && grid_row.grid_form && grid_row.grid_form.fields_dict.filters_html;
+		if (!field) return;
+		sales_accelerator.filter_editor(field.$wrapper, frm.doc.document_type, locals[cdt][cdn].filters, (value) => {
+			if ((locals[cdt][cdn].filters || "") !== value) frappe.model.set_value(cdt, cdn, "filters", value);
 		});
 	},
 });
