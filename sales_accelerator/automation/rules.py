@@ -200,6 +200,18 @@ def safe_eval(expression: str, values: dict):
 	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": values})
 
 
+def check_condition(expression: str | None, where: str | None = None):
+	"""Refuse a condition that will not compile as it runs: Frappe's restricted Python (no dunders,
+	no imports). ``where`` names its row in the message."""
+	if not (expression or "").strip():
+		return
+	try:
+		restricted(expression)
+	except SyntaxError as e:
+		message = _("Condition: {0}").format(frappe.utils.escape_html(str(e)))
+		frappe.throw(f"{where}: {message}" if where else message, title=_("Invalid Condition"))
+
+
 @lru_cache(maxsize=1024)
 def restricted(expression: str):
 	from frappe.utils.safe_exec import FrappeTransformer, _validate_safe_eval_syntax

@@ -8,14 +8,13 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, cstr
 
-from sales_accelerator.automation.rules import restricted
+from sales_accelerator.automation.rules import check_condition
 from sales_accelerator.controllers.colour_coded import throw_engine_error
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine import scoring as engine
-from sales_accelerator.permissions import installed_record_types
 from sales_accelerator.scoring.jobs import enqueue_rescore
 from sales_accelerator.scoring.rules import SCORE_FIELD, clear_rules_cache
-from sales_accelerator.utils import bold
+from sales_accelerator.utils import bold, check_record_type
 
 # what the records' scores depend on: a change of any of these rescores them
 SCORING_FIELDS = (
@@ -56,8 +55,9 @@ class ScoringRule(Document):
 		title: DF.Data
 
 	# end: auto-generated types
+
 	def validate(self):
-		self.validate_document_type()
+		check_record_type(self.document_type, _("Document Type"))
 		self.score_field = (self.score_field or SCORE_FIELD).strip()
 		self.validate_score_field()
 		meta = frappe.get_meta(self.document_type)
@@ -69,21 +69,10 @@ class ScoringRule(Document):
 			throw_engine_error(e)
 		for row, parsed in zip(self.criteria, filters, strict=True):
 			row.filters = json.dumps(parsed) if parsed else None
-			self.validate_condition(row)
+			check_condition(row.condition, _("Criterion #{0}").format(row.idx))
 		for fieldname in ("minimum_score", "maximum_score"):
 			limit = engine.parse_limit(self.get(fieldname), fieldname)
 			self.set(fieldname, None if limit is None else str(limit))
-
-	def validate_document_type(self):
-		if self.document_type not in installed_record_types():
-			frappe.throw(
-				_("{0} must be one of {1}, not {2}.").format(
-					bold(_("Document Type")),
-					", ".join(_(doctype) for doctype in installed_record_types()),
-					bold(self.document_type),
-				),
-				title=_("Invalid Document Type"),
-			)
 
 	def validate_score_field(self):
 		"""A whole-number field of level 0. Another field than the app's Score must be one its author
@@ -110,18 +99,6 @@ class ScoringRule(Document):
 					_(self.document_type), bold(self.score_field)
 				),
 				frappe.PermissionError,
-			)
-
-	def validate_condition(self, row):
-		"""Compile the condition as it will run: Frappe's restricted Python (no dunders, no imports)."""
-		if not (row.condition or "").strip():
-			return
-		try:
-			restricted(row.condition)
-		except SyntaxError as e:
-			frappe.throw(
-				_("Criterion #{0}: Condition: {1}").format(row.idx, frappe.utils.escape_html(str(e))),
-				title=_("Invalid Condition"),
 			)
 
 	def on_update(self):
