@@ -100,12 +100,20 @@ def enrollments_for_communication(doc) -> list:
 			return found
 	if not doc.sender:
 		return []
-	address = parse_addr(doc.sender)[1]
+	by_type = {}
+	for record_type, name in records_with_address(parse_addr(doc.sender)[1]):
+		by_type.setdefault(record_type, []).append(name)
+	return [found for record_type, names in by_type.items() for found in running(record_type, names)]
+
+
+def records_with_address(address: str, doctypes=None) -> list[tuple[str, str]]:
+	"""(record type, name) of the records (of ``doctypes``, else of every type with an email field)
+	whose email address is ``address``, at most 20 of each type."""
 	found = []
 	for record_type, field in enrollment.EMAIL_FIELDS.items():
-		names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20) if field else []
-		if names:
-			found += running(record_type, names)
+		if field and address and (doctypes is None or record_type in doctypes):
+			names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20)
+			found += [(record_type, name) for name in names]
 	return found
 
 

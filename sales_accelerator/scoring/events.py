@@ -10,10 +10,9 @@ from frappe import _
 from frappe.utils import parse_addr
 
 from sales_accelerator.engine import scoring as engine
-from sales_accelerator.integrations.records import skip
+from sales_accelerator.integrations.records import records_with_address, skip
 from sales_accelerator.scoring.rules import criteria_kinds, doctypes_counting
 from sales_accelerator.scoring.score import score_records
-from sales_accelerator.sequences.enrollment import EMAIL_FIELDS
 
 
 def rescore(records: list[tuple[str, str]], *kinds: str):
@@ -44,15 +43,8 @@ def on_communication(doc, method=None):
 	doctypes = doctypes_counting(engine.EMAIL_REPLIED)
 	if not doctypes:
 		return
-	records = [(doc.reference_doctype, doc.reference_name)]
 	address = parse_addr(doc.sender)[1] if doc.sender else None
-	for doctype in doctypes:
-		field = EMAIL_FIELDS.get(doctype)
-		if address and field:
-			records += [
-				(doctype, name)
-				for name in frappe.get_all(doctype, filters={field: address}, pluck="name", limit=20)
-			]
+	records = [(doc.reference_doctype, doc.reference_name), *records_with_address(address, doctypes)]
 	rescore(records, engine.EMAIL_REPLIED)
 
 
