@@ -182,7 +182,7 @@ def customers_of(doctype: str, names: list[str], records: dict[str, dict]) -> di
 		for name in names:
 			values = records[name]
 			if values.get("opportunity_from") and values.get("party_name"):
-				parties[(values["opportunity_from"], values["party_name"])].append(name)
+				parties[(values.get("opportunity_from"), values.get("party_name"))].append(name)
 		for (party_type, party), opportunities in parties.items():
 			if party_type == "Customer":
 				for opportunity in opportunities:

@@ -169,6 +169,21 @@ class TestScoring(ScoringTestCase):
 		received(sender="someone.else@example.com")
 		self.assertEqual(score(lead), 70)
 
+	def test_a_save_that_makes_an_event_criterion_count_on_the_record_reads_its_events(self):
+		scoring_rule(criteria=[{**reply(20), "filters": [["territory", "=", "_Test Score Land"]]}])
+		if not frappe.db.exists("Territory", "_Test Score Land"):
+			frappe.get_doc({"doctype": "Territory", "territory_name": "_Test Score Land"}).insert()
+		lead = self.lead()
+		received(lead=lead)
+		self.assertEqual(score(lead), 0, "not a lead of that territory")
+		doc = frappe.get_doc("Lead", lead)
+		doc.territory = "_Test Score Land"
+		doc.save()
+		self.assertEqual((doc.sa_score, score(lead)), (20, 20))
+		doc.territory = "All Territories"
+		doc.save()
+		self.assertEqual(score(lead), 0)
+
 	def test_opens_meetings_calls_and_activities_count_when_they_happen(self):
 		scoring_rule(
 			criteria=[
