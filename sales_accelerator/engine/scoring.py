@@ -11,6 +11,7 @@ Plain values in, plain values out: the caller gathers the facts (which criteria'
 each event happened) and stores the rows; here they become contributions, a score and a diff.
 """
 
+import ast
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -138,8 +139,6 @@ def fields_read(row: dict) -> frozenset[str] | None:
 def condition_fields(expression: str) -> set[str] | None:
 	"""The fields a condition reads as ``doc.field``, ``doc["field"]`` or ``doc.get("field")``; None if
 	it uses ``doc`` otherwise (calls a method of it, passes it on, iterates it...) or does not parse."""
-	import ast
-
 	try:
 		tree = ast.parse(expression, mode="eval")
 	except SyntaxError:
@@ -167,14 +166,10 @@ def condition_fields(expression: str) -> set[str] | None:
 
 
 def _is_text(node) -> bool:
-	import ast
-
 	return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def _is_doc(node) -> bool:
-	import ast
-
 	return isinstance(node, ast.Name) and node.id == "doc"
 
 

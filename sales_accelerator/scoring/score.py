@@ -30,7 +30,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 from sales_accelerator.engine import scoring as engine
 from sales_accelerator.integrations.records import skip
 from sales_accelerator.scoring import facts
-from sales_accelerator.scoring.rules import rules_for, score_fields
+from sales_accelerator.scoring.rules import CRITERION, SCORE_FIELD, rules_for, score_fields
 
 CONTRIBUTION = "Score Contribution"
 ROW_FIELDS = ("score_field", "rule_type", "rule", "criterion", "points", "times", "since", "last_at", "label")
@@ -269,14 +269,12 @@ def plan_save(doc, rules: list[dict], holds, holds_before, changes: dict[str, in
 	now = engine.seconds(now_datetime())
 	stored = stored_rows(doc.doctype, [doc.name]).get(doc.name, []) if holds_before else []
 	by_key = {engine.key_of(row): row for row in stored}
-	read = set()
-	if holds_before:
-		read = {
-			row["criterion"]
-			for rule in rules
-			for row in rule["criteria"]
-			if row["criterion"] in engine.EVENT_CRITERIA and holds(row) and not holds_before(row)
-		}
+	read = {
+		row["criterion"]
+		for rule in rules
+		for row in rule["criteria"]
+		if holds_before and row["criterion"] in engine.EVENT_CRITERIA and holds(row) and not holds_before(row)
+	}
 	events = facts.gather(doc.doctype, {doc.name: doc}, read).get(doc.name, {}) if read else {}
 	made = [row for rule in rules for row in engine.rule_rows(rule, holds, events, by_key, now, now, read)]
 	rule = (doc.flags.updater_reference or {}).get("docname")
@@ -303,8 +301,6 @@ def on_update(doc, method=None):
 def breakdown(doctype: str, name: str, score_field: str | None = None) -> dict:
 	"""``{"score", "contributions"}`` of a record's score field (the app's Score by default): the
 	stored contributions, which add up to the score."""
-	from sales_accelerator.scoring.rules import CRITERION, SCORE_FIELD
-
 	score_field = score_field or SCORE_FIELD
 	rows = [row for row in stored_rows(doctype, [name]).get(name, []) if row["score_field"] == score_field]
 	order = dict(
