@@ -219,6 +219,11 @@ def teardown():
 		)
 		for event in set(events):
 			frappe.delete_doc("Event", event, force=True, ignore_permissions=True)
+		calls = frappe.get_all(
+			"Dynamic Link", filters={"parenttype": "Call Log", "link_name": ["in", leads]}, pluck="parent"
+		)
+		frappe.db.delete("Dynamic Link", {"parenttype": "Call Log", "parent": ["in", calls or [""]]})
+		frappe.db.delete("Call Log", {"name": ["in", calls or [""]]})
 		for doctype, field in (
 			("ToDo", "reference_name"),
 			("Communication", "reference_name"),
