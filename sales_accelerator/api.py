@@ -404,3 +404,17 @@ def decide_approval(approval: str, decision: str, remark: str | None = None) -> 
 	from sales_accelerator.automation.approvals import decide
 
 	return decide(approval, decision, remark)
+
+
+# -- scores ---------------------------------------------------------------------------------------------
+@frappe.whitelist()
+def score_breakdown(doctype: str, name: str) -> dict:
+	"""A record's Score and what it is made of: ``{"score": int, "contributions": [{"rule",
+	"criterion", "points", "since", ...}]}``, each Scoring Rule's criteria that apply, its decay and
+	its limit, and Automation Rules' changes; they add up to the score."""
+	from sales_accelerator.scoring.score import breakdown
+
+	if doctype not in CUSTOMER_FACING_DOCTYPES:
+		frappe.throw(_("Records of {0} have no score.").format(bold(doctype)), title=_("Score"))
+	frappe.has_permission(doctype, "read", name, throw=True)
+	return breakdown(doctype, name)

@@ -33,6 +33,7 @@ has_permission = {
 	"Sequence": "sales_accelerator.permissions.sequence_has_permission",
 	"Escalation Log": "sales_accelerator.permissions.escalation_log_has_permission",
 	"Escalation Watch": "sales_accelerator.permissions.escalation_watch_has_permission",
+	"Score Contribution": "sales_accelerator.permissions.score_contribution_has_permission",
 }
 permission_query_conditions = {
 	"CRM Action Note": "sales_accelerator.permissions.crm_action_note_query_conditions",
@@ -41,9 +42,11 @@ permission_query_conditions = {
 	"Automation Approval": "sales_accelerator.permissions.automation_approval_query_conditions",
 	"Sequence": "sales_accelerator.permissions.sequence_query_conditions",
 	"Escalation Log": "sales_accelerator.permissions.escalation_log_query_conditions",
+	"Score Contribution": "sales_accelerator.permissions.score_contribution_query_conditions",
 }
 
-# Running sequences; time-based automation rules and webhook retries; escalations
+# Running sequences; time-based automation rules and webhook retries; escalations; scores: read
+# receipts, decay
 scheduler_events = {
 	"cron": {
 		"* * * * *": [
@@ -52,8 +55,12 @@ scheduler_events = {
 			"sales_accelerator.tasks.run_automation_rules",
 			"sales_accelerator.tasks.run_escalations",
 		],
-		"*/5 * * * *": ["sales_accelerator.tasks.reconcile_failed_emails"],
+		"*/5 * * * *": [
+			"sales_accelerator.tasks.reconcile_failed_emails",
+			"sales_accelerator.tasks.score_read_receipts",
+		],
 	},
+	"daily_long": ["sales_accelerator.tasks.apply_score_decay"],
 }
 
 # Automation Rules: one entry point per event, for every DocType (one cache read when it has no rule)
@@ -66,20 +73,42 @@ doc_events = {
 	},
 	**{
 		doctype: {
-			"on_update": "sales_accelerator.integrations.records.on_record_update",
+			"before_save": "sales_accelerator.scoring.score.before_save",
+			"on_update": [
+				"sales_accelerator.scoring.score.on_update",
+				"sales_accelerator.integrations.records.on_record_update",
+			],
 			"on_trash": "sales_accelerator.integrations.records.on_record_trash",
 		}
 		for doctype in _RECORD_TYPES
 	},
-	"Communication": {"after_insert": "sales_accelerator.integrations.records.on_communication"},
-	"Event": {"after_insert": "sales_accelerator.integrations.records.on_event"},
+	"Communication": {
+		"after_insert": [
+			"sales_accelerator.integrations.records.on_communication",
+			"sales_accelerator.scoring.events.on_communication",
+		]
+	},
+	"Event": {
+		"after_insert": "sales_accelerator.integrations.records.on_event",
+		"on_update": "sales_accelerator.scoring.events.on_event",
+		"after_delete": "sales_accelerator.scoring.events.on_event",
+	},
+	"Call Log": {"on_update": "sales_accelerator.scoring.events.on_call_log"},
+	"Sequence Activity": {"on_change": "sales_accelerator.scoring.events.on_activity_change"},
+	**{
+		doctype: {
+			"on_submit": "sales_accelerator.scoring.events.on_sales_document",
+			"on_cancel": "sales_accelerator.scoring.events.on_sales_document",
+		}
+		for doctype in ("Quotation", "Sales Order", "Sales Invoice")
+	},
 	"Email Queue": {"on_update": "sales_accelerator.integrations.records.on_email_queue_update"},
 	"User": {"validate": "sales_accelerator.integrations.users.validate_user"},
 }
 
-# Deleting a record is never blocked by what the app keeps about it: its notes go first (see
-# integrations.records.on_record_trash); sequence history, rule and escalation logs and approvals stay
-# as they were
+# Deleting a record is never blocked by what the app keeps about it: its notes and score
+# contributions go first (see integrations.records.on_record_trash); sequence history, rule and
+# escalation logs and approvals stay as they were
 ignore_links_on_delete = [
 	"Sequence Enrollment",
 	"Sequence Activity",
@@ -88,6 +117,7 @@ ignore_links_on_delete = [
 	"Automation Approval",
 	"Escalation Log",
 	"Escalation Watch",
+	"Score Contribution",
 ]
 
 # Install, migrate, uninstall, tests

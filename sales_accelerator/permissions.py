@@ -26,6 +26,14 @@ def sequence_record_has_permission(doc, ptype=None, user=None, debug=False) -> b
 SEQUENCE_RECORD_CHANGES = ("create", "write", "submit", "cancel", "amend", "share", "import")
 
 
+def score_contribution_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
+	"""A record's score contributions: only for users who can read the record. Only the app writes
+	them."""
+	if ptype in SEQUENCE_RECORD_CHANGES:
+		return False
+	return _can_read_record(doc.reference_doctype, doc.reference_name, user, _is_new(doc))
+
+
 def automation_approval_has_permission(doc, ptype=None, user=None, debug=False) -> bool:
 	"""An approval request is the approver's; managers of automation see them all."""
 	user = user or frappe.session.user
@@ -91,6 +99,10 @@ def sequence_enrollment_query_conditions(user: str | None = None) -> str:
 
 def sequence_activity_query_conditions(user: str | None = None) -> str:
 	return _records_query_conditions("Sequence Activity", "record_type", "record_name", user)
+
+
+def score_contribution_query_conditions(user: str | None = None) -> str:
+	return _records_query_conditions("Score Contribution", "reference_doctype", "reference_name", user)
 
 
 def _records_query_conditions(table: str, doctype_field: str, name_field: str, user: str | None) -> str:

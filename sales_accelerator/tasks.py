@@ -178,3 +178,39 @@ def run_escalations(
 	from sales_accelerator.escalation import watch
 
 	return watch.run(batch_size=batch_size, max_batches=max_batches, inline=inline, commit=commit)
+
+
+def score_read_receipts(minutes: int = 15) -> int:
+	"""Every five minutes: emails read by their recipients lately count as opens of their records.
+	Frappe records a read receipt with ``db.set_value``, which fires no doc event, so the emails are
+	read here (the window overlaps the last run's: scoring a record twice changes nothing). Returns
+	how many records were rescored."""
+	from sales_accelerator.engine.scoring import EMAIL_OPENED
+	from sales_accelerator.scoring.events import rescore
+	from sales_accelerator.scoring.rules import doctypes_counting
+
+	doctypes = doctypes_counting(EMAIL_OPENED)
+	if not doctypes:
+		return 0
+	since = add_to_date(now_datetime(), minutes=-minutes)
+	read = frappe.get_all(
+		"Communication",
+		filters={
+			"modified": [">=", since],
+			"read_by_recipient": 1,
+			"read_by_recipient_on": [">=", since],
+			"reference_doctype": ["in", doctypes],
+		},
+		fields=["reference_doctype", "reference_name"],
+		distinct=True,
+	)
+	rescore([(row.reference_doctype, row.reference_name) for row in read], EMAIL_OPENED)
+	return len(read)
+
+
+def apply_score_decay(inline: bool = False, commit: bool = True, now=None) -> list[str]:
+	"""Daily: rescore the records of every type an enabled Scoring Rule scores (one background job
+	per type), so that decay takes its points and what changes without an event counts."""
+	from sales_accelerator.scoring.jobs import rescore_daily
+
+	return rescore_daily(inline=inline, commit=commit, now=now)

@@ -11,14 +11,15 @@ def bold(value) -> str:
 	return f"<strong>{escape_html(cstr(value))}</strong>"
 
 
-def check_record_type(record_type: str | None):
-	"""Refuse a record type the app does not work on (Lead, Contact, Opportunity, Customer, Prospect)."""
+def check_record_type(record_type: str | None, label: str | None = None):
+	"""Refuse a record type the app does not work on (Lead, Contact, Opportunity, Customer, Prospect);
+	``label`` names the field (Record Type)."""
 	from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 
 	if record_type not in CUSTOMER_FACING_DOCTYPES:
 		frappe.throw(
 			_("{0} must be one of {1}, not {2}.").format(
-				bold(_("Record Type")),
+				bold(label or _("Record Type")),
 				", ".join(_(d) for d in CUSTOMER_FACING_DOCTYPES),
 				bold(record_type),
 			),
@@ -31,3 +32,16 @@ def check_unchanged(doc, fieldnames, message: str):
 	for fieldname in fieldnames:
 		if doc.has_value_changed(fieldname):
 			frappe.throw(message.format(bold(_(doc.meta.get_label(fieldname)))), title=_("Not Allowed"))
+
+
+def clear_cache_now_and_at_end(key: str):
+	"""Drop a cached value now, and again when this transaction ends: a rollback must not leave a
+	change made in it behind, nor a commit a value another request read before it."""
+
+	def delete():
+		frappe.cache.delete_value(key)
+
+	delete()
+	if hasattr(frappe.db, "after_rollback"):
+		frappe.db.after_commit.add(delete)
+		frappe.db.after_rollback.add(delete)

@@ -86,6 +86,51 @@ def test_field_change_compares_values_as_read():
 	assert not auto.field_changed(stage, None, {"probability": 50}), "a new record has no change"
 
 
+@pytest.mark.parametrize(
+	"from_value,to_value,before,after,expected",
+	[
+		("< 50", ">= 50", 30, 60, True),
+		("< 50", ">= 50", 49, 50, True),
+		("< 50", ">= 50", 60, 90, False),  # already above: crossed once, not on every change
+		("< 50", ">= 50", 60, 40, False),
+		(None, ">= 50", 60, 90, False),  # "to" means it came to be so
+		(None, ">= 50", 0, 50, True),
+		(None, ">= 50", None, 75, True),  # an empty number is 0
+		(">50", "<=50", 51, 50, True),
+		(None, "< 0", 5, -5, True),
+	],
+)
+def test_field_change_thresholds_fire_when_crossed(from_value, to_value, before, after, expected):
+	score = rule("hot", auto.ON_FIELD_CHANGE, field_name="sa_score", from_value=from_value, to_value=to_value)
+	assert auto.field_changed(score, {"sa_score": before}, {"sa_score": after}) is expected
+
+
+@pytest.mark.parametrize(
+	"values,message",
+	[
+		(
+			{"field_name": "sa_score", "to_value": ">= lots"},
+			"To Value: >= lots is a threshold without a number",
+		),
+		(
+			{"field_name": "status", "from_value": "< 50"},
+			"From Value: < 50 is a threshold; status is not a number",
+		),
+	],
+)
+def test_thresholds_need_a_number_on_a_number_field(values, message):
+	with pytest.raises(EngineError, match=message):
+		auto.validate_rule(valid(auto.ON_FIELD_CHANGE, **values), LEAD_FIELDS, submittable=False)
+
+
+def test_a_threshold_rule_is_accepted():
+	auto.validate_rule(
+		valid(auto.ON_FIELD_CHANGE, field_name="sa_score", from_value="< 50", to_value=">= 50"),
+		LEAD_FIELDS,
+		submittable=False,
+	)
+
+
 def test_loop_guard_refuses_the_same_rule_on_the_same_record_and_deep_chains():
 	stack = [("A", "Lead", "L1")]
 	assert auto.loop_refusal(stack, "A", "Lead", "L1") == "loop"

@@ -29,7 +29,7 @@ from frappe.utils.data import compare
 
 from sales_accelerator.engine import automation as engine
 from sales_accelerator.integrations.records import skip as skipped_while_installing
-from sales_accelerator.utils import bold
+from sales_accelerator.utils import bold, clear_cache_now_and_at_end
 
 RULE = "Automation Rule"
 LOG = "Automation Rule Log"
@@ -64,17 +64,9 @@ def _load_rules(doctype: str) -> list[dict]:
 	return [dict(rule) for rule in rules]
 
 
-def _delete_rules_cache():
-	frappe.cache.delete_value(CACHE_KEY)
-
-
 def clear_rules_cache():
-	"""Drop the cached rules now, and again when this transaction ends: a rollback must not leave
-	a rule saved in it behind, nor a commit a list another request read before it."""
-	_delete_rules_cache()
-	if hasattr(frappe.db, "after_rollback"):
-		frappe.db.after_commit.add(_delete_rules_cache)
-		frappe.db.after_rollback.add(_delete_rules_cache)
+	"""Drop the cached rules now and when this transaction ends."""
+	clear_cache_now_and_at_end(CACHE_KEY)
 
 
 def target_refusal(doctype: str) -> str | None:
@@ -96,11 +88,26 @@ def on_document_event(doc, method=None):
 	if skipped_while_installing():
 		return
 	rules = rules_for(doc.doctype)
-	if not rules or not may_target(doc.doctype):
+	if not rules:
 		return
 	before = doc.get_doc_before_save()
 	triggers = engine.triggers_for(method, is_new=bool(doc.flags.in_insert) and before is None)
-	if not triggers:
+	run_rules(doc, triggers, before, rules)
+
+
+def on_field_change(doc, before):
+	"""A field the app changed without saving the record (its score): the record's *On Field Change*
+	rules run as after a save that changed it (``before`` holds the old values), not its *On Update*
+	rules, for nobody edited the record."""
+	if skipped_while_installing():
+		return
+	run_rules(doc, (engine.ON_FIELD_CHANGE,), before)
+
+
+def run_rules(doc, triggers, before, rules: list[dict] | None = None):
+	"""Run the rules of ``doc``'s DocType that ``triggers`` fire, each in a savepoint."""
+	rules = rules_for(doc.doctype) if rules is None else rules
+	if not rules or not triggers or not may_target(doc.doctype):
 		return
 	values = {}
 
@@ -145,7 +152,7 @@ def conditions_met(rule: dict, doc, record=None) -> bool:
 	"""The rule's filters and expression hold for ``doc`` (``record()`` gives its plain values, when
 	the caller has them). A broken expression is logged, not raised."""
 	try:
-		if rule.get("filters") and not _filters_hold(doc, rule["filters"]):
+		if rule.get("filters") and not filters_hold(doc, rule["filters"], doc.meta):
 			return False
 		if not rule.get("condition"):
 			return True
@@ -163,15 +170,16 @@ def conditions_met(rule: dict, doc, record=None) -> bool:
 		return False
 
 
-def _filters_hold(doc, filters: list[list]) -> bool:
+def filters_hold(doc, filters: list[list], meta) -> bool:
 	"""Frappe's own comparison of each filter (``frappe.utils.data.compare``, as ``evaluate_filters``
-	does, without re-parsing the filters on every save)."""
+	does, without re-parsing the filters on every save). ``doc``: a document or a dict of its values;
+	``meta``: its DocType's."""
 	for field, operator, value in filters:
 		if operator == "is":  # "is set" / "is not set", as the filter buttons write them
 			if bool(doc.get(field)) != (value == "set"):
 				return False
 			continue
-		df = doc.meta.get_field(field)
+		df = meta.get_field(field)
 		if not compare(doc.get(field), operator, value, df.fieldtype if df else None):
 			return False
 	return True
@@ -190,6 +198,18 @@ def safe_eval(expression: str, values: dict):
 	except ImportError:
 		return frappe.safe_eval(expression, None, {"doc": values})
 	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": values})
+
+
+def check_condition(expression: str | None, where: str | None = None):
+	"""Refuse a condition that will not compile as it runs: Frappe's restricted Python (no dunders,
+	no imports). ``where`` names its row in the message."""
+	if not (expression or "").strip():
+		return
+	try:
+		restricted(expression)
+	except SyntaxError as e:
+		message = _("Condition: {0}").format(frappe.utils.escape_html(str(e)))
+		frappe.throw(f"{where}: {message}" if where else message, title=_("Invalid Condition"))
 
 
 @lru_cache(maxsize=1024)

@@ -118,17 +118,55 @@ def normalise(value) -> str:
 	return normalise(number) if text.lstrip("+-").replace(".", "", 1).isdigit() else text
 
 
+# A From or To Value may be a threshold on a number field: "< 50", ">= 50"
+THRESHOLD_OPERATORS = (">=", "<=", ">", "<")
+
+
+def threshold(value) -> tuple[str, float] | None:
+	"""``(operator, number)`` of a threshold such as ">= 50", else None (a plain value)."""
+	text = normalise(value)
+	for operator in THRESHOLD_OPERATORS:
+		if text.startswith(operator):
+			try:
+				return operator, float(text[len(operator) :].strip())
+			except ValueError:
+				return None
+	return None
+
+
+def value_matches(value, expected) -> bool:
+	"""Whether a field's value is ``expected``: equal as a person reads it, or on the right side of
+	a threshold (an empty number is 0)."""
+	limit = threshold(expected)
+	if not limit:
+		return normalise(value) == normalise(expected)
+	try:
+		number = float(normalise(value) or 0)
+	except ValueError:
+		return False
+	operator, bound = limit
+	return {
+		">=": number >= bound,
+		"<=": number <= bound,
+		">": number > bound,
+		"<": number < bound,
+	}[operator]
+
+
 def field_changed(rule: dict, before: dict | None, after: dict) -> bool:
-	"""Did the rule's field change in this save, and (when given) from its from-value to its to-value?"""
+	"""Did the rule's field change in this save, from its From Value (when given) to its To Value
+	(when given)? "To" means it came to be so: a threshold such as ">= 50" is crossed once, when the
+	value reaches it, not again while it stays above."""
 	if before is None:
 		return False
 	field = rule.get("field_name")
-	old, new = normalise(before.get(field)), normalise(after.get(field))
-	if old == new:
+	old, new = before.get(field), after.get(field)
+	if normalise(old) == normalise(new):
 		return False
-	if rule.get("from_value") not in (None, "") and old != normalise(rule["from_value"]):
+	if rule.get("from_value") not in (None, "") and not value_matches(old, rule["from_value"]):
 		return False
-	if rule.get("to_value") not in (None, "") and new != normalise(rule["to_value"]):
+	to_value = rule.get("to_value")
+	if to_value not in (None, "") and (not value_matches(new, to_value) or value_matches(old, to_value)):
 		return False
 	return True
 
@@ -331,6 +369,16 @@ def validate_rule(
 
 	if trigger == ON_FIELD_CHANGE:
 		field_of(rule.get("field_name"), "Field")
+		for key, label in (("from_value", "From Value"), ("to_value", "To Value")):
+			text = normalise(rule.get(key))
+			if not text.startswith(THRESHOLD_OPERATORS):
+				continue
+			if not threshold(text):
+				raise EngineError("{0}: {1} is a threshold without a number, e.g. >= 50", label, text)
+			if fields.get(rule["field_name"]) not in NUMERIC_FIELDTYPES:
+				raise EngineError(
+					"{0}: {1} is a threshold; {2} is not a number field", label, text, rule["field_name"]
+				)
 	if trigger in (ON_SUBMIT, ON_CANCEL) and not submittable:
 		raise EngineError("Trigger {0}: this document type cannot be submitted or cancelled", trigger)
 	if trigger == SCHEDULED:

@@ -27,11 +27,14 @@ def on_record_update(doc, method=None):
 
 
 def on_record_trash(doc, method=None):
-	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes go with it
-	(as Frappe deletes its comments and ToDos); its running sequence ends. Its sequences' history
-	(enrollments and activities) stays for the reports, as the record was."""
+	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes and score
+	contributions go with it (as Frappe deletes its comments and ToDos); its running sequence ends.
+	Its sequences' history (enrollments and activities) stays for the reports, as the record was."""
 	if skip():
 		return
+	from sales_accelerator.scoring.score import delete_contributions
+
+	delete_contributions(doc.doctype, doc.name)
 	enrollment.stop(doc.doctype, doc.name, "Exited", _("The record was deleted"))
 	for note in frappe.get_all(
 		"CRM Action Note",
@@ -97,12 +100,20 @@ def enrollments_for_communication(doc) -> list:
 			return found
 	if not doc.sender:
 		return []
-	address = parse_addr(doc.sender)[1]
+	by_type = {}
+	for record_type, name in records_with_address(parse_addr(doc.sender)[1]):
+		by_type.setdefault(record_type, []).append(name)
+	return [found for record_type, names in by_type.items() for found in running(record_type, names)]
+
+
+def records_with_address(address: str, doctypes=None) -> list[tuple[str, str]]:
+	"""(record type, name) of the records (of ``doctypes``, else of every type with an email field)
+	whose email address is ``address``, at most 20 of each type."""
 	found = []
 	for record_type, field in enrollment.EMAIL_FIELDS.items():
-		names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20) if field else []
-		if names:
-			found += running(record_type, names)
+		if field and address and (doctypes is None or record_type in doctypes):
+			names = frappe.get_all(record_type, filters={field: address}, pluck="name", limit=20)
+			found += [(record_type, name) for name in names]
 	return found
 
 

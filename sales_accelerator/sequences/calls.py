@@ -23,7 +23,7 @@ def log_call(activity) -> str | None:
 		or not frappe.db.exists("DocType", "Call Log")
 	):
 		return None
-	call_id = f"SA-{activity.name}"
+	call_id = call_log_id(activity.name)
 	if frappe.db.exists("Call Log", call_id):
 		return call_id
 	seller = (
@@ -49,6 +49,11 @@ def log_call(activity) -> str | None:
 	)
 	log.insert(ignore_permissions=True)  # the app's record of the seller's call, as the activity is
 	return log.name
+
+
+def call_log_id(activity: str) -> str:
+	"""The id of the Call Log the app makes of a completed call activity."""
+	return f"SA-{activity}"
 
 
 def record_phone(doctype: str, name: str) -> str | None:

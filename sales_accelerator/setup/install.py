@@ -14,6 +14,7 @@ from sales_accelerator.utils import bold
 MODULE = "Sales Accelerator"
 ROLES = ("Sequence Manager",)
 STATUS_FIELD = "sa_crm_status"
+SCORE_FIELD = "sa_score"
 
 
 REMINDER_FIELD = "sa_activity_reminder"
@@ -22,8 +23,8 @@ WORK_END_FIELD = "sa_work_end"
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
-	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status, and each
-	seller's own reminder and working hours for sequence activities."""
+	"""Fields the app puts on stock DocTypes: the record's latest CRM Action Note status and its
+	score, and each seller's own reminder and working hours for sequence activities."""
 	from sales_accelerator.engine.reminders import select_options
 
 	fields = {
@@ -38,7 +39,20 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"no_copy": 1,
 				"in_standard_filter": 1,
 				"description": "The status of the latest CRM Action Note on this record.",
-			}
+			},
+			{
+				"fieldname": SCORE_FIELD,
+				"label": "Score",
+				"fieldtype": "Int",
+				"insert_after": STATUS_FIELD,
+				"read_only": 1,
+				"no_copy": 1,
+				"default": "0",
+				"in_list_view": 1,
+				"in_standard_filter": 1,
+				"search_index": 1,
+				"description": "Points from the Scoring Rules: what the record is and what happens with it.",
+			},
 		]
 		for doctype, insert_after in CUSTOMER_FACING_DOCTYPES.items()
 		if frappe.db.exists("DocType", doctype)
@@ -100,6 +114,7 @@ def after_install():
 	create_default_actions_and_statuses()
 	set_default_working_hours()
 	sync_sequence_templates()
+	create_example_rules()
 
 
 def after_migrate():
@@ -110,6 +125,7 @@ def after_migrate():
 	set_default_working_hours()
 	sync_variable_fields()
 	sync_sequence_templates()
+	create_example_rules()
 
 
 WORKING_HOURS = {"work_day_start": "09:00:00", "work_day_end": "17:00:00"}
@@ -127,6 +143,7 @@ def set_default_working_hours():
 
 
 def before_uninstall():
+	delete_example_rules()
 	delete_custom_fields()
 	delete_roles()
 	delete_email_templates()
@@ -138,6 +155,66 @@ def delete_scheduled_jobs():
 	jobs = frappe.get_all("Scheduled Job Type", {"method": ["like", "sales_accelerator.%"]}, pluck="name")
 	frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": ["in", jobs or [""]]})
 	frappe.db.delete("Scheduled Job Type", {"name": ["in", jobs or [""]]})
+
+
+# Disabled Automation Rules that show what scores are for: act when a lead's score crosses a
+# threshold, and when a lead stalls
+EXAMPLE_RULES = (
+	{
+		"title": "Example: Lead score reaches 50",
+		"document_type": "Lead",
+		"trigger": "On Field Change",
+		"field_name": SCORE_FIELD,
+		"from_value": "< 50",
+		"to_value": ">= 50",
+		"description": "An example: when a lead's score comes to 50 or more (once, not again while it "
+		"stays above), tell whoever looks after it. Enable it, or copy it, to use it.",
+		"actions": [
+			{
+				"action_type": "Notify",
+				"recipient": "Record Owner",
+				"subject": "{{ doc.lead_name }} is warming up: a score of {{ doc.sa_score }}",
+			}
+		],
+	},
+	{
+		"title": "Example: Stalled lead",
+		"document_type": "Lead",
+		"trigger": "Inactive For Days",
+		"days": 14,
+		"filters": '[["status", "in", ["Lead", "Open", "Replied", "Interested"]]]',
+		"description": "An example: an open lead that nothing has happened to for 14 days (no change, "
+		"email or note) loses points and its owner gets a task to follow it up. Enable it, or copy it.",
+		"actions": [
+			{
+				"action_type": "Create Task",
+				"subject": "Follow up {{ doc.lead_name }}: nothing has happened for 14 days",
+				"assign_to": "owner",
+				"due_in_days": 1,
+			},
+			{"action_type": "Change Score", "field_to_set": SCORE_FIELD, "value": "-10"},
+		],
+	},
+)
+
+
+def create_example_rules():
+	"""Create the example Automation Rules that are missing, disabled."""
+	for example in EXAMPLE_RULES:
+		if not frappe.db.exists("Automation Rule", example["title"]):
+			frappe.get_doc({"doctype": "Automation Rule", **example, "enabled": 0}).insert(
+				ignore_permissions=True
+			)
+
+
+def delete_example_rules():
+	"""Remove the example Automation Rules nobody has changed since they were made."""
+	for example in EXAMPLE_RULES:
+		found = frappe.db.get_value(
+			"Automation Rule", example["title"], ["creation", "modified"], as_dict=True
+		)
+		if found and found.creation == found.modified:
+			frappe.delete_doc("Automation Rule", example["title"], ignore_permissions=True, force=True)
 
 
 def create_roles():

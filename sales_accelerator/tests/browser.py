@@ -53,7 +53,14 @@ def setup() -> dict:
 	)
 	frappe.db.commit()
 	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
-	return {**result, **setup_automation(), "markup": setup_markup(), "meeting_lead": setup_meeting()}
+	score = setup_score()  # before the approval rule: its campaign lead asks for no approval
+	return {
+		**result,
+		**setup_automation(),
+		"markup": setup_markup(),
+		"meeting_lead": setup_meeting(),
+		"score": score,
+	}
 
 
 def setup_meeting() -> str:
@@ -74,6 +81,58 @@ def setup_meeting() -> str:
 	frappe.set_user("Administrator")
 	frappe.db.commit()
 	return lead.name
+
+
+SCORING_RULE = f"{PREFIX} lead score"
+SCORE_MARKUP = "<img src=x onerror=window.__sa_score_ran=1>"
+
+
+def setup_score() -> dict:
+	"""A Scoring Rule on leads (a campaign lead, a reply, and a condition whose text is markup) and the
+	seller's campaign lead that replied: its score is 30 + 20 + 5."""
+	from unittest.mock import patch
+
+	rule = frappe.get_doc(
+		{
+			"doctype": "Scoring Rule",
+			"title": SCORING_RULE,
+			"document_type": "Lead",
+			"decay_points": 5,
+			"decay_every_days": 14,
+			"criteria": [
+				{"criterion": "Field Value", "points": 30, "filters": '[["source", "=", "Campaign"]]'},
+				{"criterion": "Email Replied", "points": 20, "max_times": 3},
+				{"criterion": "Field Value", "points": 5, "condition": f"doc.city != '{SCORE_MARKUP}'"},
+			],
+		}
+	)
+	# no worker runs beside the browser tests: the lead below is scored as it is saved and replies
+	with patch("sales_accelerator.sales_accelerator.doctype.scoring_rule.scoring_rule.enqueue_rescore"):
+		rule.insert(ignore_permissions=True)
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": f"{PREFIX} scored",
+			"email_id": "browser.scored@example.com",
+			"source": "Campaign",
+			"lead_owner": SELLER,
+		}
+	).insert(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Received",
+			"sender": "browser.scored@example.com",
+			"subject": "Re: your offer",
+			"content": "Tell me more",
+			"reference_doctype": "Lead",
+			"reference_name": lead.name,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return {"lead": lead.name, "rule": SCORING_RULE, "markup": SCORE_MARKUP, "score": 55}
 
 
 # A title that is valid JSON (quotes included), which Frappe's sanitizer leaves as it is
@@ -160,6 +219,11 @@ def teardown():
 		)
 		for event in set(events):
 			frappe.delete_doc("Event", event, force=True, ignore_permissions=True)
+		calls = frappe.get_all(
+			"Dynamic Link", filters={"parenttype": "Call Log", "link_name": ["in", leads]}, pluck="parent"
+		)
+		frappe.db.delete("Dynamic Link", {"parenttype": "Call Log", "parent": ["in", calls or [""]]})
+		frappe.db.delete("Call Log", {"name": ["in", calls or [""]]})
 		for doctype, field in (
 			("ToDo", "reference_name"),
 			("Communication", "reference_name"),
@@ -175,7 +239,16 @@ def teardown():
 		logs = frappe.get_all("Automation Rule Log", {"document_name": ["in", leads]}, pluck="name")
 		frappe.db.delete("Automation Rule Log Action", {"parent": ["in", logs or [""]]})
 		frappe.db.delete("Automation Rule Log", {"name": ["in", logs or [""]]})
+	frappe.db.delete("Score Contribution", {"rule": SCORING_RULE})
+	if leads:
+		frappe.db.delete("Score Contribution", {"reference_name": ["in", leads]})
+	frappe.db.delete("Scoring Rule Criterion", {"parent": SCORING_RULE})
+	frappe.db.delete("Scoring Rule", {"name": SCORING_RULE})
+	from sales_accelerator.scoring.rules import clear_rules_cache
+
+	clear_rules_cache()
 	frappe.db.delete("Employee", {"user_id": ["in", [SELLER, OTHER]]})
+	frappe.db.delete("Notification Log", {"for_user": ["in", [SELLER, OTHER, ADMIN]]})
 	frappe.db.set_value(
 		"User", {"name": ["in", [SELLER, OTHER]]}, {"sa_work_start": None, "sa_work_end": None}
 	)

@@ -13,6 +13,14 @@ class TestInstall(FrappeTestCase):
 			df = frappe.get_meta(doctype).get_field(install.STATUS_FIELD)
 			self.assertIsNotNone(df, doctype)
 			self.assertEqual((df.fieldtype, df.options, df.read_only), ("Link", "CRM Status", 1))
+			score = frappe.get_meta(doctype).get_field(install.SCORE_FIELD)
+			self.assertEqual(
+				(score.fieldtype, score.label, score.read_only, score.in_list_view, score.in_standard_filter),
+				("Int", "Score", 1, 1, 1),
+				doctype,
+			)
+		for example in install.EXAMPLE_RULES:
+			self.assertEqual(frappe.db.get_value("Automation Rule", example["title"], "enabled"), 0)
 		self.assertTrue(frappe.db.exists("Workspace", "Sales Accelerator"))
 		self.assertEqual(frappe.db.count("Sequence Template", {"is_standard": 1}), 6)
 		self.assertEqual(frappe.db.count("Email Template", {"name": ["like", "SA %"]}), 20)
@@ -21,25 +29,37 @@ class TestInstall(FrappeTestCase):
 		)
 
 	def test_uninstall_hook_removes_what_the_app_added_and_migrate_restores_it(self):
+		threshold, stalled = (example["title"] for example in install.EXAMPLE_RULES)
+		frappe.db.set_value("Automation Rule", stalled, "description", "Ours now")  # an admin's change
 		try:
 			install.before_uninstall()
 			self.assertFalse(frappe.db.exists("Role", "Sequence Manager"))
 			self.assertFalse(frappe.db.exists("Custom Field", {"fieldname": install.STATUS_FIELD}))
+			self.assertFalse(frappe.db.exists("Custom Field", {"fieldname": install.SCORE_FIELD}))
 			self.assertFalse(frappe.db.exists("Email Template", "SA Event: Invitation"))
 			self.assertFalse(
 				frappe.db.exists("Scheduled Job Type", {"method": ["like", "sales_accelerator.%"]})
 			)
 			for doctype in RECORD_TYPES:
-				self.assertFalse(frappe.db.has_column(doctype, install.STATUS_FIELD), doctype)
-				self.assertIsNone(frappe.get_meta(doctype).get_field(install.STATUS_FIELD), doctype)
+				for field in (install.STATUS_FIELD, install.SCORE_FIELD):
+					self.assertFalse(frappe.db.has_column(doctype, field), doctype)
+					self.assertIsNone(frappe.get_meta(doctype).get_field(field), doctype)
+			self.assertFalse(frappe.db.exists("Automation Rule", threshold))
+			self.assertTrue(frappe.db.exists("Automation Rule", stalled), "changed: the admin's")
 		finally:
 			from frappe.core.doctype.scheduled_job_type.scheduled_job_type import sync_jobs
 
 			install.after_migrate()
 			sync_jobs()  # what migrate does besides the app's hook
+			frappe.db.sql(
+				"update `tabAutomation Rule` set description=%s, modified=creation where name=%s",
+				(next(e["description"] for e in install.EXAMPLE_RULES if e["title"] == stalled), stalled),
+			)
 			frappe.db.commit()
 		self.assertTrue(frappe.db.exists("Role", "Sequence Manager"))
 		self.assertTrue(frappe.db.has_column("Lead", install.STATUS_FIELD))
+		self.assertTrue(frappe.db.has_column("Lead", install.SCORE_FIELD))
+		self.assertEqual(frappe.db.get_value("Automation Rule", threshold, "enabled"), 0)
 		# the role keeps its rights on the app's own DocTypes
 		self.assertTrue(
 			frappe.db.exists("DocPerm", {"parent": "Sequence", "role": "Sequence Manager", "write": 1})

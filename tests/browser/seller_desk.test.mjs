@@ -251,3 +251,33 @@ test("a seller books the meeting with the lead: the invitation goes out and the 
 	await shot(page, "10-invitation-on-the-timeline");
 	await page.context().close();
 });
+
+test("a seller sees a lead's score and what it is made of beside it, and cannot change it", async () => {
+	const page = await login(DATA.seller);
+	const { lead, rule, markup, score } = DATA.score;
+	await page.goto(`${BASE}/app/lead/${lead}`);
+	const field = page.locator('.frappe-control[data-fieldname="sa_score"]');
+	const breakdown = field.locator(".sa-score-breakdown");
+	await breakdown.waitFor();
+	assert.equal((await field.locator(".control-value").innerText()).trim(), String(score));
+	assert.equal(await breakdown.getAttribute("data-score"), String(score));
+	const lines = breakdown.locator(".sa-score-line");
+	assert.equal(await lines.count(), 3);
+	const text = await breakdown.innerText();
+	assert.match(text, new RegExp(`Why ${score}`));
+	assert.match(await lines.nth(0).innerText(), /\+30\s+Field Value \(source = Campaign\)/);
+	assert.match(await lines.nth(1).innerText(), /\+20\s+Email Replied/);
+	assert.ok((await lines.nth(2).innerText()).includes(markup), "a condition's markup shows as text");
+	assert.ok(text.includes(rule) && /since/.test(text));
+	assert.equal(await breakdown.locator("a").count(), 0, "sellers may not open Scoring Rules: no links");
+	await field.scrollIntoViewIfNeeded();
+	await shot(page, "13-lead-score-breakdown");
+
+	// the score is the rules': what a seller sends for it is ignored
+	await api(page, "frappe.client.set_value", { doctype: "Lead", name: lead, fieldname: "sa_score", value: 999 });
+	const { message } = await api(page, "sales_accelerator.api.score_breakdown", { doctype: "Lead", name: lead });
+	assert.equal(message.score, score);
+	assert.equal(message.contributions.reduce((sum, c) => sum + c.points, 0), score);
+	assert.equal(await page.evaluate(() => window.__sa_score_ran), undefined);
+	await page.context().close();
+});

@@ -107,6 +107,101 @@ sales_accelerator.crm_action_notes = {
 	},
 };
 
+// Frappe's filter buttons for a document type in `wrapper`, showing the saved filter JSON and
+// calling on_change with the new JSON ("" for none) as they change (rules' conditions).
+sales_accelerator.filter_editor = (wrapper, doctype, saved, on_change) => {
+	wrapper.empty();
+	if (!doctype) {
+		wrapper.html(`<p class="text-muted small">${__("Choose a Document Type to add filters.")}</p>`);
+		return;
+	}
+	frappe.model.with_doctype(doctype, () => {
+		const filter_group = new frappe.ui.FilterGroup({
+			parent: $("<div>").appendTo(wrapper),
+			doctype,
+			on_change: () => {
+				const filters = filter_group.get_filters().map((f) => f.slice(1, 4));
+				on_change(filters.length ? JSON.stringify(filters) : "");
+			},
+		});
+		let rows = [];
+		try {
+			rows = JSON.parse(saved || "[]");
+		} catch (e) {
+			rows = [];
+		}
+		filter_group.add_filters_to_filter_group(rows.map((f) => [doctype, ...f.slice(-3)]));
+	});
+};
+
+// The record's Score explained beside it: what each Scoring Rule's criteria, decay and limit, and
+// Automation Rules' changes add up to (sales_accelerator.api.score_breakdown).
+sales_accelerator.score = {
+	SHOWN: 6,
+
+	async render(frm) {
+		const field = frm.fields_dict.sa_score;
+		if (!field) return;
+		field.$wrapper.find(".sa-score-breakdown").remove();
+		if (frm.is_new()) return;
+		const docname = frm.docname;
+		const { message } = await frappe.call({
+			method: "sales_accelerator.api.score_breakdown",
+			args: { doctype: frm.doctype, name: docname },
+		});
+		if (!message || frm.docname !== docname) return; // the form moved on meanwhile
+		field.$wrapper.find(".sa-score-breakdown").remove(); // another refresh drew it meanwhile
+		const box = $(sales_accelerator.score.html(message)).appendTo(field.$wrapper);
+		box.find(".sa-score-all").on("click", () => sales_accelerator.score.dialog(message));
+	},
+
+	// One contribution as a line: its points, what it is and which rule gave it.
+	line(c) {
+		const esc = frappe.utils.escape_html;
+		const points = c.points > 0 ? `+${c.points}` : `${c.points}`.replace("-", "\u2212");
+		const what = [__(c.criterion), c.times > 1 && c.criterion !== "Decay" ? `\u00d7${c.times}` : "", c.label ? `(${c.label})` : ""]
+			.filter(Boolean)
+			.join(" ");
+		const since = c.since ? __("since {0}", [frappe.datetime.str_to_user(String(c.since).split(" ")[0])]) : "";
+		const rule_type = c.rule_type || "Scoring Rule";
+		const rule = frappe.model.can_read(rule_type)
+			? `<a href="/app/${frappe.router.slug(rule_type)}/${encodeURIComponent(c.rule)}">${esc(c.rule)}</a>`
+			: esc(c.rule);
+		return `<div class="sa-score-line" style="display:flex; gap:8px; align-items:baseline; padding:2px 0;">
+			<span class="${c.points > 0 ? "text-success" : "text-danger"}" style="min-width:3em; text-align:right; font-weight:600">${esc(points)}</span>
+			<div style="flex:1; min-width:0; overflow-wrap:anywhere;">
+				<div class="sa-score-what">${esc(what)}</div>
+				<div class="text-muted">${rule}${since ? " \u00b7 " + esc(since) : ""}</div>
+			</div>
+		</div>`;
+	},
+
+	html({ score, contributions }) {
+		const shown = contributions.slice(0, sales_accelerator.score.SHOWN);
+		const rest = contributions.length - shown.length;
+		const lines = shown.map(sales_accelerator.score.line).join("");
+		const empty = `<div class="text-muted">${__("No Scoring Rule gives this record points yet.")}</div>`;
+		const all =
+			rest > 0
+				? `<button class="btn btn-xs btn-link sa-score-all" style="padding-left:0">${__("and {0} more", [rest])}</button>`
+				: "";
+		return `<div class="sa-score-breakdown small" style="margin-top:4px" data-score="${cint(score)}">
+			<div class="text-muted" style="margin-bottom:2px">${__("Why {0}:", [cint(score)])}</div>
+			${lines || empty}${all}</div>`;
+	},
+
+	dialog({ score, contributions }) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("Score {0}", [cint(score)]),
+			fields: [{ fieldname: "lines", fieldtype: "HTML" }],
+		});
+		dialog.fields_dict.lines.$wrapper.html(
+			`<div class="sa-score-breakdown small">${contributions.map(sales_accelerator.score.line).join("")}</div>`
+		);
+		dialog.show();
+	},
+};
+
 // The sequence designer's flow view: the steps as a flow chart, branches side by side, with every
 // path's duration. The server computes it (sales_accelerator.api.sequence_flow); this draws it.
 sales_accelerator.sequence_flow = {

@@ -46,28 +46,8 @@ frappe.ui.form.on("Automation Rule", {
 
 	// The form's filter buttons write the Frappe filter JSON of the "filters" field
 	render_filters(frm) {
-		const wrapper = frm.get_field("filters_html").$wrapper.empty();
-		if (!frm.doc.document_type) {
-			wrapper.html(`<p class="text-muted small">${__("Choose a Document Type to add filters.")}</p>`);
-			return;
-		}
-		frappe.model.with_doctype(frm.doc.document_type, () => {
-			const filter_group = new frappe.ui.FilterGroup({
-				parent: $("<div>").appendTo(wrapper),
-				doctype: frm.doc.document_type,
-				on_change: () => {
-					const filters = filter_group.get_filters().map((f) => f.slice(1, 4));
-					const value = filters.length ? JSON.stringify(filters) : "";
-					if ((frm.doc.filters || "") !== value) frm.set_value("filters", value);
-				},
-			});
-			let saved = [];
-			try {
-				saved = JSON.parse(frm.doc.filters || "[]");
-			} catch (e) {
-				saved = [];
-			}
-			filter_group.add_filters_to_filter_group(saved.map((f) => [frm.doc.document_type, ...f.slice(-3)]));
+		sales_accelerator.filter_editor(frm.get_field("filters_html").$wrapper, frm.doc.document_type, frm.doc.filters, (value) => {
+			if ((frm.doc.filters || "") !== value) frm.set_value("filters", value);
 		});
 	},
 });

@@ -9,7 +9,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from sales_accelerator.automation.rules import clear_rules_cache, restricted, target_refusal
+from sales_accelerator.automation.rules import check_condition, clear_rules_cache, target_refusal
 from sales_accelerator.controllers.colour_coded import throw_engine_error
 from sales_accelerator.engine import EngineError
 from sales_accelerator.engine import automation as engine
@@ -38,15 +38,7 @@ class AutomationRule(Document):
 		self.set_next_run()
 
 	def validate_condition(self):
-		"""Compile the condition as it will run: Frappe's restricted Python (no dunders, no imports)."""
-		if not self.condition:
-			return
-		try:
-			restricted(self.condition)
-		except SyntaxError as e:
-			frappe.throw(
-				_("Condition: {0}").format(frappe.utils.escape_html(str(e))), title=_("Invalid Condition")
-			)
+		check_condition(self.condition)
 
 	def validate_approval_is_last_of_its_kind(self):
 		approvals = [a.idx for a in self.actions if a.action_type == engine.REQUEST_APPROVAL]
