@@ -5,8 +5,9 @@ Each entry point stays thin: it picks the due rows and enqueues RQ jobs; the eng
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cstr, now_datetime
+from frappe.utils import add_to_date, now_datetime
 
+from sales_accelerator.claims import claim_due, run_claimed
 from sales_accelerator.sequences.enrollment import (
 	ENROLLMENT,
 	LEASE_MINUTES,
@@ -51,60 +52,23 @@ def process_due_enrollments(
 
 
 def claim_batch(batch_size: int, commit: bool = True, attempts: int = 3) -> tuple[str, list[str]] | None:
-	"""Lease up to ``batch_size`` due enrollments to a new token. Rows another worker is claiming at
-	this moment are skipped (``SKIP LOCKED``), so concurrent ticks never wait on or deadlock with
-	each other and never share a row."""
-	now = now_datetime()
-	token = frappe.generate_hash(length=20)
-	for attempt in range(attempts):
-		try:
-			names = frappe.db.sql_list(
-				f"""select name from `tab{ENROLLMENT}`
-				where status='Active' and next_due <= %(now)s and (claimed_until is null or claimed_until < %(now)s)
-				order by next_due limit {int(batch_size)} for update skip locked""",
-				{"now": now},
-			)
-			if names:
-				frappe.db.sql(
-					f"update `tab{ENROLLMENT}` set claimed_by=%(token)s, claimed_until=%(until)s where name in %(names)s",
-					{"token": token, "until": add_to_date(now, minutes=LEASE_MINUTES), "names": names},
-				)
-			if commit:
-				frappe.db.commit()  # the claim must be visible to other workers before the batch runs
-			return (token, names) if names else None
-		except Exception as e:
-			if not frappe.db.is_deadlocked(e) or attempt + 1 == attempts:
-				raise
-			frappe.db.rollback()
-	return None
+	"""Lease up to ``batch_size`` due enrollments to a new token (see ``claims.claim_due``)."""
+	return claim_due(ENROLLMENT, "Active", "next_due", batch_size, LEASE_MINUTES, commit, attempts)
 
 
 def process_batch(names: list[str], token: str, commit: bool = True):
-	"""Run a claimed batch, each enrollment in its own transaction (without ``commit``: its own
-	savepoint), so one failure never stops the rest and each enrollment's locks are held briefly.
-	A worker that dies mid-batch leaves the rest of its claims to expire; the next tick runs them."""
-	for name in names:
-		frappe.db.savepoint("sa_enrollment")
-		try:
-			process_enrollment(name, token=token)
-		except Exception as e:
-			frappe.db.rollback(save_point="sa_enrollment")
-			frappe.db.set_value(
-				ENROLLMENT,
-				name,
-				{
-					"last_error": cstr(e)[:1000],
-					"claimed_by": None,
-					"claimed_until": None,
-					"next_due": add_to_date(now_datetime(), minutes=RETRY_MINUTES),
-				},
-				update_modified=False,
-			)
-			frappe.log_error(
-				title=f"Sequence Enrollment {name} failed", reference_doctype=ENROLLMENT, reference_name=name
-			)
-		if commit:
-			frappe.db.commit()
+	"""Run a claimed batch, each enrollment in its own transaction (see ``claims.run_claimed``). A
+	worker that dies mid-batch leaves the rest of its claims to expire; the next tick runs them."""
+	run_claimed(
+		names,
+		token,
+		process_enrollment,
+		ENROLLMENT,
+		"next_due",
+		RETRY_MINUTES,
+		"Sequence Enrollment {0} failed",
+		commit,
+	)
 
 
 def reconcile_failed_emails(days: int = 7) -> int:

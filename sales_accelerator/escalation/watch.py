@@ -27,8 +27,9 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, cstr, format_datetime, get_datetime, now_datetime
+from frappe.utils import add_to_date, format_datetime, get_datetime, now_datetime
 
+from sales_accelerator.claims import claim_due, run_claimed
 from sales_accelerator.engine import escalation as engine
 from sales_accelerator.engine.automation import parse_filters
 from sales_accelerator.escalation import items
@@ -211,58 +212,16 @@ def move_cursor(rule, rows: list, now):
 
 # -- claiming and processing --------------------------------------------------------------------------
 def claim_batch(batch_size: int, commit: bool = True, attempts: int = 3) -> tuple[str, list[str]] | None:
-	"""Lease up to ``batch_size`` due watches to a new token (see ``tasks.claim_batch``)."""
-	now = now_datetime()
-	token = frappe.generate_hash(length=20)
-	for attempt in range(attempts):
-		try:
-			names = frappe.db.sql_list(
-				f"""select name from `tab{WATCH}`
-				where status='Watching' and next_at <= %(now)s
-				and (claimed_until is null or claimed_until < %(now)s)
-				order by next_at limit {int(batch_size)} for update skip locked""",
-				{"now": now},
-			)
-			if names:
-				frappe.db.sql(
-					f"update `tab{WATCH}` set claimed_by=%(token)s, claimed_until=%(until)s where name in %(names)s",
-					{"token": token, "until": add_to_date(now, minutes=LEASE_MINUTES), "names": names},
-				)
-			if commit:
-				frappe.db.commit()  # the claim must be visible to other workers before the batch runs
-			return (token, names) if names else None
-		except Exception as e:
-			if not frappe.db.is_deadlocked(e) or attempt + 1 == attempts:
-				raise
-			frappe.db.rollback()
-	return None
+	"""Lease up to ``batch_size`` due watches to a new token (see ``claims.claim_due``)."""
+	return claim_due(WATCH, "Watching", "next_at", batch_size, LEASE_MINUTES, commit, attempts)
 
 
 def process_batch(names: list[str], token: str, commit: bool = True):
-	"""Look at each claimed item in its own transaction (without ``commit``: its own savepoint), so
-	one failure never stops the rest; a failed item is tried again ``RETRY_MINUTES`` later."""
-	for name in names:
-		frappe.db.savepoint("sa_escalation")
-		try:
-			process_watch(name, token=token)
-		except Exception as e:
-			frappe.db.rollback(save_point="sa_escalation")
-			frappe.db.set_value(
-				WATCH,
-				name,
-				{
-					"last_error": cstr(e)[:1000],
-					"claimed_by": None,
-					"claimed_until": None,
-					"next_at": add_to_date(now_datetime(), minutes=RETRY_MINUTES),
-				},
-				update_modified=False,
-			)
-			frappe.log_error(
-				title=f"Escalation of {name} failed", reference_doctype=WATCH, reference_name=name
-			)
-		if commit:
-			frappe.db.commit()
+	"""Look at each claimed item in its own transaction (see ``claims.run_claimed``); a failed item
+	is tried again ``RETRY_MINUTES`` later."""
+	run_claimed(
+		names, token, process_watch, WATCH, "next_at", RETRY_MINUTES, "Escalation of {0} failed", commit
+	)
 
 
 def process_watch(name: str, token: str | None = None, now=None):
