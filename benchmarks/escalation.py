@@ -97,7 +97,7 @@ def main(site: str, quick: bool):
 		missing = due_count * 2 - frappe.db.count("Escalation Log", {"rule": rule})
 		moved = frappe.db.count(
 			"Sequence Activity",
-			{"sequence": SEQUENCE, "assigned_to": USERS[2], "record_name": ["in", leads[:1000]]},
+			{"sequence": SEQUENCE, "seller": USERS[2], "record_name": ["in", leads[:1000]]},
 		)
 		print(f"levels fired twice: {twice} (goal 0); levels not fired: {missing} (goal 0)")
 		print(f"activities now the director's (of the first 1,000): {moved}")
@@ -268,7 +268,7 @@ def make_activities(rows: list[tuple], seller: str):
 			"step_type",
 			"status",
 			"due",
-			"assigned_to",
+			"seller",
 			"sequence",
 			"step_id",
 			"record_type",

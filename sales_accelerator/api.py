@@ -204,7 +204,7 @@ def up_next(doctype: str, name: str) -> dict:
 			"step_type",
 			"subject",
 			"due",
-			"assigned_to",
+			"seller",
 			"email_template",
 			"link",
 			"description",
@@ -316,10 +316,10 @@ def _open_activity(activity: str):
 	Activities are changed only here: nobody may write them through the desk or REST."""
 	doc = frappe.get_doc("Sequence Activity", activity)
 	frappe.has_permission(doc.record_type, "read", doc.record_name, throw=True)
-	if doc.assigned_to != frappe.session.user and not manages_sequences():
+	if doc.seller != frappe.session.user and not manages_sequences():
 		frappe.throw(
 			_("Activity {0} is assigned to {1}; only they or a Sequence Manager can change it.").format(
-				bold(doc.subject), bold(doc.assigned_to)
+				bold(doc.subject), bold(doc.seller)
 			),
 			frappe.PermissionError,
 		)
@@ -353,9 +353,16 @@ def work_queue(
 	record_type: str | None = None,
 	step_type: str | None = None,
 	limit: int = 500,
+	scope: str | None = None,
 ) -> list[dict]:
-	"""My open sequence activities across records, by due time, with an overdue flag."""
-	filters = {"assigned_to": frappe.session.user, "status": "Open"}
+	"""Open sequence activities across records, by due time, with an overdue flag: mine, or (the
+	``scope`` switch, as far as the user's visibility allows) my team's or everyone's."""
+	from sales_accelerator import visibility
+
+	filters = {"status": "Open"}
+	sellers = visibility.sellers(scope=scope or "Me")
+	if sellers is not None:
+		filters["seller"] = ["in", sellers]
 	for field, value in (("sequence", sequence), ("record_type", record_type), ("step_type", step_type)):
 		if value:
 			filters[field] = value
@@ -373,18 +380,45 @@ def work_queue(
 			"enrollment",
 			"link",
 			"event",
+			"seller",
 		],
 		order_by="due asc",
 		limit=min(int(limit), 2000),
 	)
 	now = frappe.utils.now_datetime()
+	may_act_for_all = manages_sequences()
 	titles = _titles("Sequence Enrollment", [r.enrollment for r in rows], "record_title")
 	sequence_titles = _titles("Sequence", [r.sequence for r in rows], "title")
 	for row in rows:
 		row["overdue"] = bool(row.due and row.due < now)
 		row["record_title"] = titles.get(row.enrollment)
 		row["sequence_title"] = sequence_titles.get(row.sequence)
+		row["mine"] = row.seller == frappe.session.user or may_act_for_all  # may act on it
 	return rows
+
+
+@frappe.whitelist()
+def sequence_insights(sequence: str) -> dict:
+	"""The Sequence form's insights: its performance and step funnel over all time, as far as the
+	user's visibility shows."""
+	from sales_accelerator import insights
+
+	frappe.has_permission("Sequence", "read", sequence, throw=True)
+	filters = {"sequence": sequence}
+	performance = insights.performance(filters)
+	return {
+		"sequence": sequence,
+		"performance": performance[0] if performance else None,
+		"funnel": insights.step_funnel(filters),
+	}
+
+
+@frappe.whitelist()
+def visibility_scopes() -> dict:
+	"""The Me / My team / Everyone choices the user's visibility allows, widest last."""
+	from sales_accelerator import visibility
+
+	return {"scopes": visibility.scopes(), "profile": visibility.profile(frappe.session.user)}
 
 
 def _titles(doctype: str, names: list[str], field: str) -> dict:

@@ -73,7 +73,10 @@ doc_events = {
 	},
 	**{
 		doctype: {
-			"before_save": "sales_accelerator.scoring.score.before_save",
+			"before_save": [
+				"sales_accelerator.scoring.score.before_save",
+				"sales_accelerator.integrations.records.stamp_disqualified",
+			],
 			"on_update": [
 				"sales_accelerator.scoring.score.on_update",
 				"sales_accelerator.integrations.records.on_record_update",

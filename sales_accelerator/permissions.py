@@ -94,11 +94,22 @@ def crm_action_note_query_conditions(user: str | None = None) -> str:
 
 
 def sequence_enrollment_query_conditions(user: str | None = None) -> str:
-	return _records_query_conditions("Sequence Enrollment", "record_type", "record_name", user)
+	return _sellers_work_conditions("Sequence Enrollment", user)
 
 
 def sequence_activity_query_conditions(user: str | None = None) -> str:
-	return _records_query_conditions("Sequence Activity", "record_type", "record_name", user)
+	return _sellers_work_conditions("Sequence Activity", user)
+
+
+def _sellers_work_conditions(table: str, user: str | None) -> str:
+	"""Lists and reports of enrollments and activities: on records the user can read, and of the
+	sellers their visibility profile shows (own, team or all)."""
+	from sales_accelerator import visibility
+
+	user = user or frappe.session.user
+	records = _records_query_conditions(table, "record_type", "record_name", user)
+	sellers = visibility.condition(f"`tab{table}`.seller", user)
+	return " and ".join(filter(None, [records, sellers]))
 
 
 def score_contribution_query_conditions(user: str | None = None) -> str:

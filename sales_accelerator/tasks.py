@@ -97,15 +97,15 @@ def send_activity_reminders(limit: int = 1000) -> int:
 	due = frappe.get_all(
 		"Sequence Activity",
 		filters={"status": "Open", "reminded": 0, "remind_at": ["<=", now_datetime()]},
-		fields=["name", "subject", "due", "assigned_to", "record_type", "record_name"],
+		fields=["name", "subject", "due", "seller", "record_type", "record_name"],
 		order_by="remind_at asc",
 		limit=limit,
 	)
 	for activity in due:
 		try:
-			if activity.assigned_to:
+			if activity.seller:
 				enqueue_create_notification(
-					activity.assigned_to,
+					activity.seller,
 					{
 						"type": "Alert",
 						"document_type": "Sequence Activity",

@@ -48,7 +48,7 @@ def test_activities_todos_and_records_may_be_watched_but_not_the_framework():
 
 def test_known_kinds_bring_their_due_time_assignee_and_open_state():
 	assert esc.measure_column(rule()) == "due"
-	assert esc.assignee_field(rule()) == "assigned_to"
+	assert esc.assignee_field(rule()) == "seller"
 	assert esc.measure_column(rule(document_type="ToDo")) == "date"
 	assert esc.assignee_field(rule(document_type="ToDo")) == "allocated_to"
 	assert esc.open_filters("ToDo") == [["status", "=", "Open"]]

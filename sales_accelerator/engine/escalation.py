@@ -41,7 +41,7 @@ OWNER = "owner"
 KNOWN_KINDS = {
 	SEQUENCE_ACTIVITY: {
 		"due_field": "due",
-		"assignee_field": "assigned_to",
+		"assignee_field": "seller",
 		"open": [["status", "=", "Open"]],
 	},
 	TODO: {"due_field": "date", "assignee_field": "allocated_to", "open": [["status", "=", "Open"]]},

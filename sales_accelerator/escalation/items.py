@@ -208,7 +208,7 @@ def reassign_record(rule, doc, old: str | None, new: str, note: str):
 def reassign_activity(activity, new: str, author: str):
 	"""The activity and its ToDo on the record go to ``new``: the old ToDo is cancelled through
 	Frappe's assignment, a new one is made for them with the same text and date."""
-	values = {"assigned_to": new}
+	values = {"seller": new}
 	if activity.reference_doctype == "ToDo" and activity.reference_name:
 		old = frappe.db.get_value(
 			"ToDo",

@@ -26,6 +26,22 @@ def on_record_update(doc, method=None):
 		)
 
 
+def stamp_disqualified(doc, method=None):
+	"""A Lead marked Unqualified after it was made (new leads start Unqualified) keeps when, for the
+	workspace's "Lead Outcomes" chart; a sequence's "disqualify" step marks it even when the value
+	was already Unqualified. Qualified again, the mark goes."""
+	from sales_accelerator.setup.install import DISQUALIFIED_FIELD
+
+	if doc.doctype != "Lead" or doc.is_new() or not doc.meta.has_field(DISQUALIFIED_FIELD):
+		return
+	if doc.get("qualification_status") != "Unqualified":
+		doc.set(DISQUALIFIED_FIELD, None)
+	elif doc.has_value_changed("qualification_status") or "qualification_status" in (
+		doc.flags.sa_set_fields or ()
+	):
+		doc.set(DISQUALIFIED_FIELD, now_datetime())
+
+
 def on_record_trash(doc, method=None):
 	"""A deleted Lead, Contact, Opportunity, Customer or Prospect: its CRM Action Notes and score
 	contributions go with it (as Frappe deletes its comments and ToDos); its running sequence ends.
@@ -69,6 +85,7 @@ def on_communication(doc, method=None):
 	if doc.sent_or_received != "Received":
 		return
 	for running in enrollments_for_communication(doc):
+		enrollment.note_first(running.name, "replied_on")
 		stopped = enrollment.stop(
 			running.record_type,
 			running.record_name,
@@ -124,6 +141,7 @@ def on_event(doc, method=None):
 	for participant in doc.get("event_participants") or []:
 		running = enrollment.running_enrollment(participant.reference_doctype, participant.reference_docname)
 		if running:
+			enrollment.note_first(running.name, "meeting_booked_on")
 			frappe.db.set_value(
 				enrollment.ENROLLMENT, running.name, "next_due", now_datetime(), update_modified=False
 			)

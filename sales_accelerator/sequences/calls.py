@@ -27,7 +27,7 @@ def log_call(activity) -> str | None:
 	if frappe.db.exists("Call Log", call_id):
 		return call_id
 	seller = (
-		frappe.db.get_value("User", activity.assigned_to, ["mobile_no", "phone", "email"], as_dict=True) or {}
+		frappe.db.get_value("User", activity.seller, ["mobile_no", "phone", "email"], as_dict=True) or {}
 	)
 	log = frappe.get_doc(
 		{
@@ -38,7 +38,7 @@ def log_call(activity) -> str | None:
 			"from": seller.get("mobile_no") or seller.get("phone") or seller.get("email"),
 			"to": record_phone(activity.record_type, activity.record_name),
 			"medium": _("Sequence"),
-			"employee_user_id": activity.assigned_to,
+			"employee_user_id": activity.seller,
 			"start_time": activity.completed_on,
 			"end_time": activity.completed_on,
 			"summary": _("{0}: {1} (sequence activity {2})").format(

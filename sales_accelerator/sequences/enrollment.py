@@ -329,7 +329,7 @@ def new_activity(doc, step, now, **values):
 			"email_template": step.get("email_template"),
 			"record_type": doc.record_type,
 			"record_name": doc.record_name,
-			"assigned_to": doc.seller,
+			"seller": doc.seller,
 			"status": "Open",
 			**values,
 		}
@@ -516,6 +516,7 @@ def update_record(doc, step, now) -> bool:
 				record.add_tag(step["value"])
 			else:
 				record.set(step["field_name"], step["value"])
+				record.flags.sa_set_fields = {step["field_name"]}  # set now, even to the value it had
 				record.save(ignore_permissions=True)
 		finally:
 			frappe.flags.sa_updating_enrollment = None
@@ -621,6 +622,15 @@ def replied_since(doc, since) -> bool:
 def escape_like(text: str) -> str:
 	"""``text`` matched literally by LIKE (``_`` and ``%`` are wildcards there)."""
 	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def note_first(name: str, field: str):
+	"""Record when the enrollment's person first replied, or first had a meeting booked (for the
+	sequence reports), keeping the first time."""
+	frappe.db.sql(
+		f"update `tab{ENROLLMENT}` set `{field}` = %s where name = %s and `{field}` is null",
+		(now_datetime(), name),
+	)
 
 
 # -- ending ------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def book(activity, starts_on, minutes: int = 30, location: str | None = None, me
 		}
 	)
 	if not moved:
-		event.owner = activity.assigned_to
+		event.owner = activity.seller
 		event.append(
 			"event_participants",
 			{"reference_doctype": activity.record_type, "reference_docname": activity.record_name},
@@ -100,7 +100,7 @@ def send_invitation(activity, event, invitee: str, location, message, sequence: 
 	and of the Event (which counts the versions sent)."""
 	from frappe.core.doctype.communication.email import _make
 
-	seller = activity.assigned_to
+	seller = activity.seller
 	seller_email = frappe.db.get_value("User", seller, "email") or seller
 	zone = frappe.db.get_value("User", seller, "time_zone") or get_system_timezone()
 	starts = get_datetime(event.starts_on)

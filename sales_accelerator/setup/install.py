@@ -10,6 +10,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES
 from sales_accelerator.setup.defaults import CRM_ACTIONS, CRM_STATUSES
 from sales_accelerator.utils import bold
+from sales_accelerator.visibility import set_default_profiles
 
 MODULE = "Sales Accelerator"
 ROLES = ("Sequence Manager",)
@@ -20,6 +21,7 @@ SCORE_FIELD = "sa_score"
 REMINDER_FIELD = "sa_activity_reminder"
 WORK_START_FIELD = "sa_work_start"
 WORK_END_FIELD = "sa_work_end"
+DISQUALIFIED_FIELD = "sa_disqualified_on"
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -57,6 +59,20 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		for doctype, insert_after in CUSTOMER_FACING_DOCTYPES.items()
 		if frappe.db.exists("DocType", doctype)
 	}
+	if "Lead" in fields and frappe.get_meta("Lead").has_field("qualification_status"):
+		fields["Lead"].append(
+			{
+				"fieldname": DISQUALIFIED_FIELD,
+				"label": "Disqualified On",
+				"fieldtype": "Datetime",
+				"insert_after": "qualification_status",
+				"read_only": 1,
+				"no_copy": 1,
+				"search_index": 1,
+				"depends_on": f"eval:doc.{DISQUALIFIED_FIELD}",
+				"description": "When the lead was last marked Unqualified, by a person or a sequence.",
+			}
+		)
 	fields["User"] = [
 		{
 			"fieldname": REMINDER_FIELD,
@@ -113,6 +129,7 @@ def after_install():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	create_default_actions_and_statuses()
 	set_default_working_hours()
+	set_default_profiles()
 	sync_sequence_templates()
 	create_example_rules()
 

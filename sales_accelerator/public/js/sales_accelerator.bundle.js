@@ -720,3 +720,112 @@ sales_accelerator.add_list_connect = (doctype) => {
 		});
 	};
 };
+
+// -- the app's reports: shared filters, and the Me / My team / Everyone switch --------------------------
+sales_accelerator.RECORD_TYPES = ["Lead", "Contact", "Opportunity", "Customer", "Prospect"];
+sales_accelerator.ACTIVITY_KINDS = [
+	"Phone Call",
+	"Email",
+	"Task",
+	"Meeting",
+	"LinkedIn Research",
+	"LinkedIn Connect",
+	"LinkedIn Message",
+	"LinkedIn Introduction",
+];
+sales_accelerator.select_options = (values) => [
+	{ label: "", value: "" },
+	...values.map((v) => ({ label: __(v), value: v })),
+];
+
+sales_accelerator.report_period_filters = (days_back) => [
+	{
+		fieldname: "from_date",
+		label: __("From Date"),
+		fieldtype: "Date",
+		default: frappe.datetime.add_days(frappe.datetime.get_today(), days_back),
+	},
+	{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },
+];
+sales_accelerator.record_type_filter = () => ({
+	fieldname: "record_type",
+	label: __("Record Type"),
+	fieldtype: "Select",
+	options: sales_accelerator.select_options(sales_accelerator.RECORD_TYPES),
+});
+sales_accelerator.activity_kind_filter = () => ({
+	fieldname: "step_type",
+	label: __("Kind"),
+	fieldtype: "Select",
+	options: sales_accelerator.select_options(sales_accelerator.ACTIVITY_KINDS),
+});
+sales_accelerator.report_scope_filter = () => ({
+	fieldname: "scope",
+	label: __("Whose Work"),
+	fieldtype: "Select",
+	options: [{ label: __("Me"), value: "Me" }],
+});
+// Offer the scopes the user's visibility allows, the widest chosen.
+sales_accelerator.limit_report_scopes = async (report) => {
+	const { message } = await frappe.call("sales_accelerator.api.visibility_scopes");
+	const scopes = message?.scopes || ["Me"];
+	const filter = report.get_filter("scope");
+	filter.df.options = scopes.map((v) => ({ label: __(v), value: v }));
+	filter.refresh();
+	filter.set_value(scopes[scopes.length - 1]);
+};
+
+// The Sequence form's insights: how the sequence performs and where records drop out (what the user
+// may see of it), with links to the two reports.
+sales_accelerator.sequence_insights = async (frm) => {
+	const wrapper = frm.get_field("insights_html").$wrapper;
+	const { message } = await frappe.call({
+		method: "sales_accelerator.api.sequence_insights",
+		args: { sequence: frm.doc.name },
+	});
+	if (!message || frm.doc.name !== message.sequence) return;
+	const p = message.performance || {};
+	const esc = frappe.utils.escape_html;
+	const pct = (v) => (v === null || v === undefined ? "–" : `${format_number(v, null, 1)}%`);
+	const stat = (key, label, value) =>
+		`<div class="sa-insight" data-key="${key}" style="min-width:110px"><div class="text-muted small">${esc(
+			label
+		)}</div><div class="sa-insight-value" style="font-size:var(--text-2xl);font-weight:600">${esc(
+			String(value ?? 0)
+		)}</div></div>`;
+	wrapper.html(`<div class="sa-insights">
+		<div style="display:flex;flex-wrap:wrap;gap:18px;margin-bottom:12px">
+			${stat("enrolled", __("Enrolled"), p.enrolled)}
+			${stat("active", __("Active"), p.active)}
+			${stat("completed", __("Completed"), p.completed)}
+			${stat("exited", __("Exited"), p.exited)}
+			${stat("disconnected", __("Disconnected"), p.disconnected)}
+			${stat("reply_rate", __("Reply Rate"), pct(p.reply_rate))}
+			${stat("meeting_rate", __("Meeting Rate"), pct(p.meeting_rate))}
+			${stat("conversion_rate", __("Conversion Rate"), pct(p.conversion_rate))}
+			${stat("median_days", __("Median Days to Complete"), p.median_days ?? "–")}
+		</div>
+		<div class="sa-insights-funnel"></div>
+		<div style="display:flex;gap:8px">
+			<button class="btn btn-xs btn-default sa-open-performance">${__("Sequence Performance")}</button>
+			<button class="btn btn-xs btn-default sa-open-funnel">${__("Sequence Step Funnel")}</button>
+		</div></div>`);
+	const steps = (message.funnel || []).filter((row) => row.reached);
+	if (steps.length) {
+		new frappe.Chart(wrapper.find(".sa-insights-funnel")[0], {
+			data: {
+				labels: steps.map((row) => row.label),
+				datasets: [{ name: __("Reached"), values: steps.map((row) => row.reached) }],
+			},
+			type: "bar",
+			height: 220,
+			colors: ["#5E64FF"],
+		});
+	}
+	const open = (report, options) => {
+		frappe.route_options = options;
+		frappe.set_route("query-report", report);
+	};
+	wrapper.find(".sa-open-performance").on("click", () => open("Sequence Performance", {}));
+	wrapper.find(".sa-open-funnel").on("click", () => open("Sequence Step Funnel", { sequence: frm.doc.name }));
+};

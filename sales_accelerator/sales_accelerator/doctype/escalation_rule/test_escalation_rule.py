@@ -142,7 +142,7 @@ class TestEscalatingActivities(EscalationTestCase):
 
 		self.tick(at(hour=19, minute=0))  # the first minute after 2 hours overdue
 		activity.reload()
-		self.assertEqual(activity.assigned_to, MANAGER)
+		self.assertEqual(activity.seller, MANAGER)
 		[first] = self.logs(activity.name)
 		self.assertEqual(
 			(first.level, first.action, first.from_user, first.to_user, first.reference_name),
@@ -178,7 +178,7 @@ class TestEscalatingActivities(EscalationTestCase):
 		self.assertEqual(len(self.logs(activity.name)), 1)
 
 		self.tick(at(hour=23, minute=0))
-		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "assigned_to"), DIRECTOR)
+		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "seller"), DIRECTOR)
 		second = self.logs(activity.name)[1]
 		self.assertEqual((second.level, second.from_user, second.to_user), (2, MANAGER, DIRECTOR))
 		self.assertIn("still open 4 hours after level 1", second.reason)
@@ -187,7 +187,7 @@ class TestEscalatingActivities(EscalationTestCase):
 		self.tick(at(day_offset=1, hour=3, minute=1))
 		third = self.logs(activity.name)[2]
 		self.assertEqual((third.level, third.to_user), (3, None))
-		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "assigned_to"), DIRECTOR)
+		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "seller"), DIRECTOR)
 		self.assertEqual(self.watch_of(rule.name, "Sequence Activity", activity.name).status, "Done")
 		for day in (1, 2, 5):
 			self.tick(at(day_offset=day, hour=12))
@@ -203,7 +203,7 @@ class TestEscalatingActivities(EscalationTestCase):
 		self.assertEqual((log.from_user, log.to_user, log.action), (LONER, FALLBACK, "Notify"))
 		# Notify: the fallback user is told, the activity stays the seller's
 		self.assertTrue(any("Escalated to you" in s for s in self.notifications(FALLBACK, activity.name)))
-		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "assigned_to"), LONER)
+		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "seller"), LONER)
 		self.assertTrue(any("was escalated to" in s for s in self.notifications(LONER, activity.name)))
 		# the fallback user has nobody above: the second level goes to nobody, and ends it
 		self.tick(at(hour=20, minute=1))
@@ -215,7 +215,7 @@ class TestEscalatingActivities(EscalationTestCase):
 		activity = self.call_activity()
 		rule = self.activity_rule(activity, levels=2, every_hours=1, action="Reassign")
 		self.tick(at(hour=19))
-		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "assigned_to"), MANAGER)
+		self.assertEqual(frappe.db.get_value("Sequence Activity", activity.name, "seller"), MANAGER)
 		with self.set_user(MANAGER):  # the activity is the manager's now
 			complete_activity(activity.name, "Answered")
 		self.tick(at(hour=20, minute=1))

@@ -39,6 +39,9 @@ class SequenceActivity(Document):
 
 def on_doctype_update():
 	# the seller's work queue: my open activities by due time
-	frappe.db.add_index("Sequence Activity", ["assigned_to", "status", "due"])
+	frappe.db.add_index("Sequence Activity", ["seller", "status", "due"])
 	# a failed email finds its activity by the Communication it made
 	frappe.db.add_index("Sequence Activity", ["reference_doctype", "reference_name"])
+	# the reports: activities done in a period; open ones by due time
+	frappe.db.add_index("Sequence Activity", ["completed_on"])
+	frappe.db.add_index("Sequence Activity", ["status", "due"])

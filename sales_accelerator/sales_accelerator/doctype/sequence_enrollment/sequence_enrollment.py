@@ -50,3 +50,6 @@ def on_doctype_update():
 	# the scheduler tick's query: active enrollments due now, oldest first
 	frappe.db.add_index("Sequence Enrollment", ["status", "next_due"])
 	frappe.db.add_index("Sequence Enrollment", ["record_type", "record_name"])
+	# the reports: enrollments started in a period, of a sequence
+	frappe.db.add_index("Sequence Enrollment", ["started_on"])
+	frappe.db.add_index("Sequence Enrollment", ["sequence", "started_on"])

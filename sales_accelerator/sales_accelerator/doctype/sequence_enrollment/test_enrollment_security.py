@@ -112,7 +112,7 @@ class TestEnrollmentsAreMadeOnlyByTheApp(SecurityTestCase):
 						"step_type": "Task",
 						"record_type": "Lead",
 						"record_name": lead,
-						"assigned_to": SELLER,
+						"seller": SELLER,
 					}
 				),
 				lambda: frappe.client.set_value("Sequence Activity", activity.name, "status", "Completed"),
@@ -288,7 +288,7 @@ class TestActivitiesChangeOnlyThroughTheApi(SecurityTestCase):
 			for field, value in (
 				("reference_name", victim_todo.name),
 				("reference_doctype", "Event"),
-				("assigned_to", OTHER_SELLER),
+				("seller", OTHER_SELLER),
 				("outcome", "Answered"),
 				("status", "Completed"),
 			):

@@ -167,6 +167,9 @@ class TestOutboundSequence(SequenceRunTestCase):
 		enrollment = self.enrollment(lead)
 		# disqualified, which is not an opt-out: the lead may still be contacted
 		self.assertEqual(frappe.db.get_value("Lead", lead, "qualification_status"), "Unqualified")
+		self.assertEqual(  # the workspace counts it among the leads disqualified lately
+			frappe.db.get_value("Lead", lead, "sa_disqualified_on"), start + datetime.timedelta(days=9, minutes=5)
+		)
 		self.assertNotEqual(frappe.db.get_value("Lead", lead, "status"), "Do Not Contact")
 		self.assertEqual((enrollment.status, enrollment.exit_reason), ("Completed", None))
 		self.assertIn("answered_3:no", enrollment.path_taken)
@@ -258,6 +261,7 @@ class TestRepliesAndConditions(SequenceRunTestCase):
 		self.reply(contact, "replier@example.com")
 		enrollment = self.enrollment(contact)
 		self.assertEqual((enrollment.status, enrollment.exit_reason), ("Exited", "The person replied"))
+		self.assertTrue(enrollment.replied_on)  # the reports count it as a reply
 
 	def test_a_no_show_contact_who_replies_takes_the_templates_replied_branch(self):
 		# the template branches on a reply, so it ships without "Stop When the Person Replies"
@@ -266,9 +270,13 @@ class TestRepliesAndConditions(SequenceRunTestCase):
 		self.assertFalse(frappe.db.get_value("Sequence", sequence, "exit_on_reply"))
 		self.assertIsNone(self.open_activity(contact))  # waiting for a reply
 		self.reply(contact, "Replier Two <replier2@example.com>")
+		first_reply = self.enrollment(contact).replied_on
+		self.assertTrue(first_reply)
 		self.at(now_datetime())
 		call = self.open_activity(contact)
 		self.assertEqual(call.step_id, "call_share_1")
+		self.reply(contact, "Replier Two <replier2@example.com>")
+		self.assertEqual(self.enrollment(contact).replied_on, first_reply)  # the first reply is kept
 
 	def test_no_reply_times_out_into_the_no_branch(self):
 		contact = make_contact(f"_Test Silent {frappe.generate_hash(length=5)}", "silent@example.com")
@@ -416,7 +424,7 @@ class TestBulkConnect(SequenceRunTestCase):
 		self.assertIn(already, outcome["failed"][0])
 		self.assertEqual(
 			frappe.db.count(
-				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "assigned_to": seller}
+				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "seller": seller}
 			),
 			100,
 		)
@@ -757,9 +765,11 @@ class TestMeetings(SequenceRunTestCase):
 			complete_activity(meeting.name)  # "held" without booking: nothing was booked
 		self.at(WORKDAY_10 + datetime.timedelta(days=2, minutes=1))
 		self.assertEqual(self.open_activity(lead).step_id, "chase")
+		self.assertIsNone(self.enrollment(lead).meeting_booked_on)
 
 		lead, meeting = self.start()
 		self.book(meeting, WORKDAY_10 + datetime.timedelta(days=1))
+		self.assertTrue(self.enrollment(lead).meeting_booked_on)  # the reports count the meeting
 		with self.freeze_time(WORKDAY_10 + datetime.timedelta(minutes=10)), self.set_user(SELLER):
 			complete_activity(meeting.name)
 		self.assertEqual(self.open_activity(lead).step_id, "prepare")

@@ -1,0 +1,14 @@
+"""Sequence Activity's "Assigned To" is now "Seller", as on Sequence Enrollment: Frappe's list view,
+sidebar and filters read a field named ``assigned_to`` as the document's assignments (``_assign``),
+so the activity's own seller could not be filtered or grouped on."""
+
+import frappe
+
+
+def execute():
+	if not frappe.db.has_column("Sequence Activity", "assigned_to"):
+		return
+	frappe.db.sql(
+		"update `tabSequence Activity` set seller = assigned_to where seller is null or seller = ''"
+	)
+	frappe.db.sql_ddl("alter table `tabSequence Activity` drop column `assigned_to`")
