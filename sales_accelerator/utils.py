@@ -45,3 +45,19 @@ def clear_cache_now_and_at_end(key: str):
 	if hasattr(frappe.db, "after_rollback"):
 		frappe.db.after_commit.add(delete)
 		frappe.db.after_rollback.add(delete)
+
+
+def escape_fields(rows: list[dict], *fields: str) -> list[dict]:
+	"""Report rows whose users' text (titles, subjects, reasons) shows as text: the report view renders
+	Data cells as HTML."""
+	for row in rows:
+		for field in fields:
+			if row.get(field):
+				row[field] = escape_html(cstr(row[field]))
+	return rows
+
+
+def chart_label(text) -> str:
+	"""A chart's label for users' text: the chart's tooltip takes it as HTML, its axis as text, so
+	angle brackets become look-alikes that are never markup and read the same on both."""
+	return cstr(text).replace("<", "‹").replace(">", "›")

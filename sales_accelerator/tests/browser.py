@@ -18,7 +18,7 @@ RULE = f"{PREFIX} campaign lead approval"
 
 def setup() -> dict:
 	from sales_accelerator.api import connect, create_sequence_from_template
-	from sales_accelerator.tests import make_user
+	from sales_accelerator.tests import make_quiet_user, make_user
 
 	teardown()
 	make_user(SELLER, "Sales User")
@@ -29,6 +29,7 @@ def setup() -> dict:
 		frappe.db.set_value(
 			"User", user, {"time_zone": None, "sa_work_start": "00:00:00", "sa_work_end": "23:59:59"}
 		)
+	make_quiet_user(ADMIN, "Sequence Manager", "Sales Manager")
 	leads = []
 	for i in range(5):
 		lead = frappe.get_doc(
@@ -44,12 +45,18 @@ def setup() -> dict:
 	frappe.get_doc("Sequence", sequence).activate()
 	# one lead already in the sequence, with its activity overdue since yesterday
 	connect(sequence, "Lead", [leads[3]])
+	frappe.set_user(ADMIN)  # and one of the admin's, whom the seller does not see in the workspace
+	connect(sequence, "Lead", [frappe.get_doc({"doctype": "Lead", "first_name": f"{PREFIX} admin's"}).insert().name])
 	frappe.set_user("Administrator")
 	frappe.db.set_value(
 		"Sequence Activity",
 		{"record_name": leads[3], "status": "Open"},
 		"due",
 		add_to_date(now_datetime(), days=-1),
+	)
+	# ... who replied yesterday (the workspace counts replies)
+	frappe.db.set_value(
+		"Sequence Enrollment", {"record_name": leads[3]}, "replied_on", add_to_date(now_datetime(), days=-1)
 	)
 	frappe.db.commit()
 	result = {"seller": SELLER, "other": OTHER, "password": PASSWORD, "sequence": sequence, "leads": leads}
@@ -253,6 +260,28 @@ def teardown():
 		"User", {"name": ["in", [SELLER, OTHER]]}, {"sa_work_start": None, "sa_work_end": None}
 	)
 	frappe.db.commit()
+
+
+def workspace_counts() -> dict:
+	"""What the workspace's number cards should show the seller (their own work) and the admin, a
+	Sales Manager (everyone's), counted straight in the database."""
+	from frappe.utils import add_days, getdate
+
+	def counts(seller: str, everyone: bool) -> dict:
+		mine = {"seller": seller}
+		theirs = {} if everyone else mine
+		return {
+			"My Open Activities": frappe.db.count("Sequence Activity", {**mine, "status": "Open"}),
+			"My Overdue Activities": frappe.db.count(
+				"Sequence Activity", {**mine, "status": "Open", "due": ["<", now_datetime()]}
+			),
+			"Active Enrollments": frappe.db.count("Sequence Enrollment", {**theirs, "status": "Active"}),
+			"Replies in the Last 30 Days": frappe.db.count(
+				"Sequence Enrollment", {**theirs, "replied_on": [">=", add_days(getdate(), -30)]}
+			),
+		}
+
+	return {"seller": counts(SELLER, False), "manager": counts(ADMIN, True)}
 
 
 def advance(lead: str, days: float):

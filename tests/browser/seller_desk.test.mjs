@@ -2,7 +2,7 @@
 // against the bench's desk. Run by scripts/run-tests in the integration tier; needs
 //   SA_BASE_URL    the desk, e.g. http://127.0.0.1:8010
 //   SA_DATA        JSON made by `bench execute sales_accelerator.tests.browser.setup`
-//   SA_ADVANCE     a program that lets days pass for a lead: SA_ADVANCE <lead> <days>
+//   SA_EXECUTE     a program that runs a method of the site: SA_EXECUTE <method> <kwargs as JSON>
 //   SA_ARTIFACTS   where to save screenshots
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -36,6 +36,12 @@ async function login(user) {
 	return page;
 }
 
+// a method of sales_accelerator.tests.browser, run on the site; returns what it returns
+const execute = (method, kwargs) => {
+	const out = execFileSync(process.env.SA_EXECUTE, [`sales_accelerator.tests.browser.${method}`, JSON.stringify(kwargs)]);
+	const last = out.toString().trim().split("\n").pop();
+	return last ? JSON.parse(last) : null;
+};
 const shot = (page, name) => page.screenshot({ path: `${ARTIFACTS}/${name}.png` });
 const panel = (page) => page.locator(".sa-up-next");
 
@@ -74,7 +80,7 @@ test("a seller connects a lead, logs an unanswered call and sees the next activi
 	assert.equal(await panel(page).locator(".sa-activity").count(), 0);
 	await shot(page, "2-up-next-waiting");
 
-	execFileSync(process.env.SA_ADVANCE, [lead, "3.1"]);
+	execute("advance", { lead, days: 3.1 });
 	await page.reload();
 	await panel(page).locator(".sa-activity", { hasText: "Follow-up call" }).waitFor();
 	await shot(page, "3-up-next-next-call");
@@ -279,5 +285,74 @@ test("a seller sees a lead's score and what it is made of beside it, and cannot 
 	assert.equal(message.score, score);
 	assert.equal(message.contributions.reduce((sum, c) => sum + c.points, 0), score);
 	assert.equal(await page.evaluate(() => window.__sa_score_ran), undefined);
+	await page.context().close();
+});
+
+test("the workspace shows a seller their numbers and a manager everyone's, with the charts", async () => {
+	const cards = ["My Open Activities", "My Overdue Activities", "Active Enrollments", "Replies in the Last 30 Days"];
+	const expected = execute("workspace_counts", {}); // counted in the database, user by user
+	for (const [user, key] of [
+		[DATA.seller, "seller"],
+		[DATA.admin, "manager"],
+	]) {
+		const page = await login(user);
+		await page.goto(`${BASE}/app/sales-accelerator`);
+		for (const card of cards) {
+			const widget = page.locator(".number-widget-box", { hasText: card });
+			await widget.locator(".number").waitFor({ timeout: 30000 });
+			const shown = (await widget.locator(".number").innerText()).trim();
+			assert.equal(shown, String(expected[key][card]), `${key}: ${card}`);
+		}
+		const charts = ["Activities Done per Day", "Enrollments by Status", "Pipeline by Sales Stage", "Lead Outcomes in the Last 30 Days"];
+		for (const chart of charts) {
+			const widget = page.locator(".widget.dashboard-widget-box", { hasText: chart });
+			await widget.waitFor();
+			await page.waitForFunction((el) => !/Loading/.test(el.innerText), await widget.elementHandle(), { timeout: 30000 });
+		}
+		// the seller's enrollments by status: their own, as counted in the database
+		const donut = page.locator(".widget.dashboard-widget-box", { hasText: "Enrollments by Status" });
+		assert.match(await donut.innerText(), new RegExp(`Active\\s+${expected[key]["Active Enrollments"]}\\b`));
+		await page.waitForTimeout(1000); // the charts draw
+		await shot(page, `14-workspace-${key}`);
+		await page.context().close();
+	}
+	assert.ok(expected.seller["My Open Activities"] > 0 && expected.seller["Replies in the Last 30 Days"] > 0);
+	assert.ok(expected.manager["Active Enrollments"] > expected.seller["Active Enrollments"]);
+});
+
+test("each report answers for a seller, showing only their work", async () => {
+	const page = await login(DATA.seller);
+	const reports = ["Sequence Performance", "Sequence Step Funnel", "Seller Activity", "Overdue Activities"];
+	for (const [i, report] of reports.entries()) {
+		const options = report === "Sequence Step Funnel" ? `?sequence=${encodeURIComponent(DATA.sequence)}` : "";
+		await page.goto(`${BASE}/app/query-report/${encodeURIComponent(report)}${options}`);
+		await page.locator(".dt-scrollable .dt-cell__content").first().waitFor({ timeout: 30000 });
+		await page.waitForTimeout(1500); // the chart's bars grow
+		await shot(page, `15-report-${i + 1}-${report.toLowerCase().replaceAll(" ", "-")}`);
+		if (report === "Sequence Performance") {
+			// the seller's sequence titled with markup shows as text in the table and the chart
+			await page.locator(".dt-cell__content", { hasText: DATA.markup.title }).first().waitFor();
+			// hovering each bar: the tooltip names its sequence, the markup as text
+			const titles = new Set();
+			const box = await page.locator(".chart-container svg").first().boundingBox();
+			for (let x = box.x + 40; x < box.x + box.width; x += 25) {
+				await page.mouse.move(x, box.y + box.height / 3);
+				titles.add(await page.locator(".graph-svg-tip .title").textContent());
+			}
+			titles.delete("");
+			assert.ok([...titles].some((title) => title.includes("‹img src=x")), [...titles].join(" | "));
+		}
+	}
+	await page.goto(`${BASE}/app/sequence/${DATA.markup.sequence}`);
+	await page.locator(".sa-insights .sa-insight-value").first().waitFor();
+	await shot(page, "16-sequence-insights");
+	assert.equal(await page.evaluate(() => window.__sa_markup_ran), undefined);
+	// the rows a seller gets are theirs alone, whatever they ask for
+	const { message } = await api(page, "frappe.desk.query_report.run", {
+		report_name: "Overdue Activities",
+		filters: { scope: "Everyone" },
+	});
+	assert.ok(message.result.length > 0);
+	assert.deepEqual([...new Set(message.result.map((row) => row.seller))], [DATA.seller]);
 	await page.context().close();
 });

@@ -814,7 +814,8 @@ sales_accelerator.sequence_insights = async (frm) => {
 	if (steps.length) {
 		new frappe.Chart(wrapper.find(".sa-insights-funnel")[0], {
 			data: {
-				labels: steps.map((row) => row.label),
+				// the chart's tooltip takes labels as HTML: angle brackets become look-alikes
+				labels: steps.map((row) => String(row.label).replace(/</g, "‹").replace(/>/g, "›")),
 				datasets: [{ name: __("Reached"), values: steps.map((row) => row.reached) }],
 			},
 			type: "bar",

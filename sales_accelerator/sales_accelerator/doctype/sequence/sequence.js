@@ -19,7 +19,7 @@ frappe.ui.form.on("Sequence", {
 		const colours = { Draft: "gray", Active: "green", Inactive: "orange" };
 		frm.page.set_indicator(__(frm.doc.status), colours[frm.doc.status] || "gray");
 		frm.toggle_enable(["steps", "record_type", "title"], frm.doc.status !== "Active");
-		if (!frm.is_new()) sales_accelerator.sequence_insights(frm);
+		if (!frm.is_new() && frm.doc.status !== "Draft") sales_accelerator.sequence_insights(frm);
 		if (frm.is_new() || !frm.perm[0]?.write) return;
 		if (frm.doc.status === "Active") {
 			frm.add_custom_button(__("Deactivate"), () =>

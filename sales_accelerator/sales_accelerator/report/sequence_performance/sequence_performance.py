@@ -2,8 +2,10 @@
 # License: MIT. See license.txt
 
 from frappe import _
+from frappe.utils import escape_html
 
 from sales_accelerator import insights
+from sales_accelerator.utils import chart_label, escape_fields
 
 
 def execute(filters=None):
@@ -13,7 +15,8 @@ def execute(filters=None):
 	for row in rows:
 		for column in reasons:
 			row[column["fieldname"]] = row["exit_reasons"].get(column["reason"], 0)
-	return columns(reasons), rows, None, chart(rows)
+	shown = chart(rows)
+	return columns(reasons), escape_fields(rows, "title"), None, shown
 
 
 def columns(reasons: list[dict]) -> list[dict]:
@@ -27,11 +30,11 @@ def columns(reasons: list[dict]) -> list[dict]:
 		{"fieldname": "disconnected", "label": _("Disconnected"), "fieldtype": "Int", "width": 105},
 		{"fieldname": "failed", "label": _("Failed"), "fieldtype": "Int", "width": 75},
 		{"fieldname": "replied", "label": _("Replied"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "reply_rate", "label": _("Reply Rate %"), "fieldtype": "Percent", "width": 105},
+		{"fieldname": "reply_rate", "label": _("Reply Rate %"), "fieldtype": "Percent", "precision": 1, "width": 105},
 		{"fieldname": "meetings", "label": _("Meetings Booked"), "fieldtype": "Int", "width": 120},
-		{"fieldname": "meeting_rate", "label": _("Meeting Rate %"), "fieldtype": "Percent", "width": 115},
+		{"fieldname": "meeting_rate", "label": _("Meeting Rate %"), "fieldtype": "Percent", "precision": 1, "width": 115},
 		{"fieldname": "converted", "label": _("Converted"), "fieldtype": "Int", "width": 95},
-		{"fieldname": "conversion_rate", "label": _("Conversion Rate %"), "fieldtype": "Percent", "width": 130},
+		{"fieldname": "conversion_rate", "label": _("Conversion Rate %"), "fieldtype": "Percent", "precision": 1, "width": 130},
 		{"fieldname": "median_days", "label": _("Median Days to Complete"), "fieldtype": "Float", "precision": 1, "width": 170},
 		*reasons,
 	]
@@ -47,7 +50,7 @@ def exit_reason_columns(rows: list[dict]) -> list[dict]:
 	return [
 		{
 			"fieldname": f"exit_reason_{i}",
-			"label": _("Exited: {0}").format(reason),
+			"label": _("Exited: {0}").format(escape_html(reason)),
 			"fieldtype": "Int",
 			"width": 160,
 			"reason": reason,
@@ -62,7 +65,7 @@ def chart(rows: list[dict]) -> dict | None:
 	shown = rows[:12]
 	return {
 		"data": {
-			"labels": [row["title"] for row in shown],
+			"labels": [chart_label(row["title"]) for row in shown],
 			"datasets": [
 				{"name": _("Enrolled"), "values": [row["enrolled"] for row in shown]},
 				{"name": _("Completed"), "values": [row["completed"] for row in shown]},

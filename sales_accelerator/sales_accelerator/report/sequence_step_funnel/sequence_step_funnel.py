@@ -4,12 +4,14 @@
 from frappe import _
 
 from sales_accelerator import insights
+from sales_accelerator.utils import chart_label, escape_fields
 
 
 def execute(filters=None):
 	filters = filters or {}
 	rows = insights.step_funnel(filters)
-	return columns(), rows, None, chart(rows)
+	shown = chart(rows)
+	return columns(), escape_fields(rows, "label", "why"), None, shown
 
 
 def columns() -> list[dict]:
@@ -17,7 +19,7 @@ def columns() -> list[dict]:
 		{"fieldname": "label", "label": _("Step"), "fieldtype": "Data", "width": 240},
 		{"fieldname": "step_type", "label": _("Kind"), "fieldtype": "Data", "width": 130},
 		{"fieldname": "reached", "label": _("Reached"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "share", "label": _("% of Enrolled"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "share", "label": _("% of Enrolled"), "fieldtype": "Percent", "precision": 1, "width": 110},
 		{"fieldname": "yes", "label": _("Took Yes"), "fieldtype": "Int", "width": 85},
 		{"fieldname": "no", "label": _("Took No"), "fieldtype": "Int", "width": 85},
 		{"fieldname": "here", "label": _("On It Now"), "fieldtype": "Int", "width": 90},
@@ -31,7 +33,7 @@ def chart(rows: list[dict]) -> dict | None:
 		return None
 	return {
 		"data": {
-			"labels": [row["label"] for row in rows],
+			"labels": [chart_label(row["label"]) for row in rows],
 			"datasets": [
 				{"name": _("Reached"), "values": [row["reached"] for row in rows]},
 				{"name": _("Dropped Out Here"), "values": [row["dropped"] for row in rows]},
