@@ -334,13 +334,15 @@ def make_data(count: int) -> str:
 		"enrollment", "sequence", "step_id", "record_type", "record_name", "activity_key", "completed_on", "seller",
 	]  # fmt: skip
 	labels = {step["step_id"]: step.get("subject") or step.get("condition") or step["step_type"] for step in STEPS}
+	# oldest first, the names in the same order: each index grows at its end or in a recent window,
+	# as it does on a live site (rows in random order make the inserts and deletes random I/O)
+	starts = sorted(now - timedelta(seconds=rng.uniform(3_600, 180 * 86_400)) for _ in leads)
 	enrollments, activities = [], []
 	activity_no = 0
-	for i, lead in enumerate(leads):
+	for i, (lead, started) in enumerate(zip(leads, starts)):
 		name = f"{PREFIX}-E{i:06d}"
 		sequence = rng.choices(sequences, weights)[0]
 		seller = SELLERS[rng.randrange(len(SELLERS))]
-		started = now - timedelta(seconds=rng.uniform(3_600, 180 * 86_400))
 		age = (now - started).days
 		status = rng.choices(
 			("Active", "Completed", "Exited", "Disconnected"),
@@ -412,7 +414,7 @@ def make_data(count: int) -> str:
 					step_id,
 					"Lead",
 					lead,
-					f"{PREFIX}-{activity_no}",
+					f"{PREFIX}-{activity_no:07d}",
 					completed_on,
 					seller,
 				)

@@ -394,6 +394,7 @@ def work_queue(
 		row["record_title"] = titles.get(row.enrollment)
 		row["sequence_title"] = sequence_titles.get(row.sequence)
 		row["mine"] = row.seller == frappe.session.user or may_act_for_all  # may act on it
+		row["seller_name"] = frappe.utils.get_fullname(row.seller) if row.seller else ""
 	return rows
 
 

@@ -356,3 +356,21 @@ test("each report answers for a seller, showing only their work", async () => {
 	assert.deepEqual([...new Set(message.result.map((row) => row.seller))], [DATA.seller]);
 	await page.context().close();
 });
+
+test("a manager switches the work queue to their team's work, which only its sellers act on", async () => {
+	const page = await login(DATA.other); // the seller reports to them
+	await page.goto(`${BASE}/app/sequence-work-queue`);
+	const scope = page.locator("select[data-fieldname='scope']");
+	await scope.waitFor();
+	// the choices come with the user's visibility, after the page opens
+	await page.waitForFunction(() => document.querySelectorAll("select[data-fieldname='scope'] option").length > 1);
+	assert.deepEqual(await scope.locator("option").evaluateAll((options) => options.map((o) => o.value)), ["Me", "My team"]);
+	await scope.selectOption("My team");
+	const { message } = await api(page, "sales_accelerator.api.work_queue", { scope: "My team" });
+	assert.ok(message.length > 0, "the seller's activities on the lead the manager may read");
+	await page.locator(".sa-queue-row .sa-seller").first().waitFor();
+	assert.equal(await page.locator(".sa-queue-row").count(), message.length);
+	assert.equal(await page.locator(".sa-queue-row .sa-complete").count(), 0, "their sellers act on them");
+	await shot(page, "17-work-queue-my-team");
+	await page.context().close();
+});

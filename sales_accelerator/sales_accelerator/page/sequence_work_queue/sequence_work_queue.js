@@ -56,7 +56,7 @@ frappe.pages["sequence-work-queue"].on_page_load = function (wrapper) {
 				__(a.record_type)
 			)}: ${esc(a.record_title || a.record_name)}</a></td>
 				<td class="text-muted small">${esc(a.sequence_title || "")}</td>${
-				show_seller ? `<td class="small sa-seller">${esc(frappe.user.full_name(a.seller))}</td>` : ""
+				show_seller ? `<td class="small sa-seller">${esc(a.seller_name || a.seller)}</td>` : ""
 			}
 				<td style="white-space:nowrap; text-align:right">${a.mine ? sales_accelerator.activity_buttons(a) : ""}</td>
 			</tr>`
