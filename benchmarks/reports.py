@@ -7,9 +7,9 @@ enrollments on them over the last 180 days, and 1,000,000 activities (ten an enr
 percent open past due), the work of 20 sellers: one of them a manager eight others report to
 (Employee.reports_to), and a Sales Manager above all. ``--quick``: a tenth of the data.
 
-Prints the median time of 3 runs (after a warm-up) of each report, as a seller (visibility Own), the
-team's manager (Team) and the Sales Manager (All), beside the goal (each report under 2 s at 100,000
-enrollments and 1,000,000 activities):
+Prints the median time of 3 runs (after a warm-up; 1 run when the warm-up took over 10 s) of each
+report, as a seller (visibility Own), the team's manager (Team) and the Sales Manager (All), beside
+the goal (each report under 2 s at 100,000 enrollments and 1,000,000 activities):
 - Sequence Performance over the last 90 days (its default) and with no date filter;
 - Sequence Step Funnel for the largest sequence over the last 90 days, and over all time (the
   Sequence form's insights);
@@ -25,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import timedelta
 
 import frappe
@@ -83,6 +84,7 @@ EXIT_REASONS = (
 	"A meeting was booked",
 )
 OUTCOMES = ("Answered", "No Answer", "Left Voicemail", "Wrong Number")
+STALLED = 0.2  # of a running enrollment's activities past due by more than a day, the share still open
 
 
 def main(site: str, quick: bool):
@@ -157,16 +159,27 @@ def measure(largest: str) -> list[dict]:
 		frappe.set_user(user)
 		assert visibility.profile(user) == profile, (user, visibility.profile(user), profile)
 		for label, fn in cases:
+			begin = time.perf_counter()
 			rows = rows_of(fn())  # warm-up
+			# far over the goal: one run is enough to say so, and keeps the whole run short
+			runs = RUNS if time.perf_counter() - begin < 5 * GOAL else 1
+			frappe.db.rollback()
 			times = []
-			for _run in range(RUNS):
+			for _run in range(runs):
 				begin = time.perf_counter()
 				fn()
 				times.append(time.perf_counter() - begin)
 				frappe.db.rollback()
 			shown = label.replace("scope", f"scope ({visibility.scopes()[-1]})")  # the scope itself
 			results.append(
-				{"case": label, "report": shown, "user": profile, "seconds": statistics.median(times), "rows": rows}
+				{
+					"case": label,
+					"report": shown,
+					"user": profile,
+					"seconds": statistics.median(times),
+					"rows": rows,
+					"runs": runs,
+				}
 			)
 	frappe.set_user("Administrator")
 	return results
@@ -178,6 +191,8 @@ def report(results: list[dict], quick: bool):
 	print(f"{'report':<{width}}  user  seconds   rows  goal < {GOAL:.0f} s")
 	for r in results:
 		verdict = "ok" if r["seconds"] < GOAL else "SLOW"
+		if r["runs"] != RUNS:
+			verdict += f" (warm-up over {5 * GOAL:.0f} s: 1 run)"
 		print(f"{r['report']:<{width}}  {r['user']:<4}  {r['seconds']:7.3f}  {r['rows']:5d}  {verdict}")
 	print()
 	print("the Sales Manager's (All) time over the seller's (Own), each:")
@@ -339,15 +354,19 @@ def make_data(count: int) -> str:
 	starts = sorted(now - timedelta(seconds=rng.uniform(3_600, 180 * 86_400)) for _ in leads)
 	enrollments, activities = [], []
 	activity_no = 0
+	shape = Counter()
+	week_ago = now - timedelta(days=7)
 	for i, (lead, started) in enumerate(zip(leads, starts)):
 		name = f"{PREFIX}-E{i:06d}"
 		sequence = rng.choices(sequences, weights)[0]
 		seller = SELLERS[rng.randrange(len(SELLERS))]
-		age = (now - started).days
-		status = rng.choices(
-			("Active", "Completed", "Exited", "Disconnected"),
-			(55, 15, 25, 5) if age < 30 else (10, 50, 30, 10),
-		)[0]
+		age = (now - started).total_seconds() / 86_400
+		status = "Active"
+		if age > 1:
+			status = rng.choices(
+				("Active", "Completed", "Exited", "Disconnected"),
+				(55, 15, 25, 5) if age < 30 else (10, 50, 30, 10),
+			)[0]
 		path = PATHS["yes" if rng.random() < 0.4 else "no"]
 		if status == "Completed":
 			reached = len(path) - 1
@@ -356,7 +375,7 @@ def make_data(count: int) -> str:
 		current = path[reached].split(":")[0]
 		ended = None
 		if status != "Active":
-			ended = min(started + timedelta(days=rng.uniform(1, 40)), now - timedelta(minutes=1))
+			ended = started + timedelta(days=rng.uniform(1, min(40, age)))
 		replied = started + timedelta(days=rng.uniform(0, 10)) if rng.random() < 0.12 else None
 		meeting = started + timedelta(days=rng.uniform(1, 14)) if rng.random() < 0.06 else None
 		enrollments.append(
@@ -384,18 +403,25 @@ def make_data(count: int) -> str:
 				f"Lead|{lead}" if status == "Active" else None,
 			)
 		)
-		span = (ended or now) - started
 		for j, (step_type, step_id) in enumerate(ACTIVITY_STEPS):
-			roll = rng.random()
 			outcome, completed_on = None, None
-			if roll < 0.03:  # open, past due
-				state, due = "Open", now - timedelta(seconds=rng.uniform(600, 14 * 86_400))
-			elif roll < 0.07:  # open, due later
-				state, due = "Open", now + timedelta(seconds=rng.uniform(600, 14 * 86_400))
+			if ended:  # an ended enrollment's activities were all done (or skipped) in its life
+				due = started + (ended - started) * (j + 1) / (ACTIVITIES_PER_ENROLLMENT + 1)
+				state = "Completed" if rng.random() < 0.82 else "Skipped"
+			else:  # a running one: every three days; the latest past due and some earlier ones still open
+				due = started + timedelta(days=3 * j, seconds=rng.uniform(0, 43_200))
+				if due >= now:
+					state = "Open"
+				elif due > now - timedelta(days=1) or rng.random() < STALLED:
+					state = "Open"
+				else:
+					state = "Completed" if rng.random() < 0.82 else "Skipped"
+			if state == "Open":
+				shape["open, past due" if due < now else "open, due later"] += 1
 			else:
-				state = "Completed" if roll < 0.85 else "Skipped"
-				due = started + span * (j + 1) / (ACTIVITIES_PER_ENROLLMENT + 1)
 				completed_on = min(due + timedelta(seconds=rng.uniform(0, 8 * 3_600)), now)
+				if completed_on > week_ago:
+					shape["done or skipped in the last 7 days"] += 1
 				if state == "Completed" and step_type == "Phone Call":
 					outcome = rng.choices(OUTCOMES, (30, 40, 25, 5))[0]
 			activities.append(
@@ -426,6 +452,13 @@ def make_data(count: int) -> str:
 			enrollments, activities = [], []
 	insert_rows("Sequence Enrollment", enrollment_fields, enrollments, chunk_size=CHUNK // 2)
 	insert_rows("Sequence Activity", activity_fields, activities)
+	for doctype in ("Lead", "Sequence Enrollment", "Sequence Activity"):  # the statistics of a live site
+		frappe.db.sql(f"analyze table `tab{doctype}`")
+	active = frappe.db.count("Sequence Enrollment", {"name": ["like", f"{PREFIX}%"], "status": "Active"})
+	print(
+		f"activities: {', '.join(f'{count} {what}' for what, count in shape.items())}; "
+		f"{active} enrollments active"
+	)
 	return sequences[0]
 
 

@@ -11,4 +11,7 @@ def execute():
 	frappe.db.sql(
 		"update `tabSequence Activity` set seller = assigned_to where seller is null or seller = ''"
 	)
+	# the work queue's index is on (seller, status, due) now
+	if frappe.db.sql("show index from `tabSequence Activity` where Key_name = 'assigned_to_status_due_index'"):
+		frappe.db.sql_ddl("alter table `tabSequence Activity` drop index `assigned_to_status_due_index`")
 	frappe.db.sql_ddl("alter table `tabSequence Activity` drop column `assigned_to`")
