@@ -722,17 +722,9 @@ sales_accelerator.add_list_connect = (doctype) => {
 };
 
 // -- the app's reports: shared filters, and the Me / My team / Everyone switch --------------------------
-sales_accelerator.RECORD_TYPES = ["Lead", "Contact", "Opportunity", "Customer", "Prospect"];
-sales_accelerator.ACTIVITY_KINDS = [
-	"Phone Call",
-	"Email",
-	"Task",
-	"Meeting",
-	"LinkedIn Research",
-	"LinkedIn Connect",
-	"LinkedIn Message",
-	"LinkedIn Introduction",
-];
+// From the boot: the record types sequences run on, the kinds of activity a seller does.
+sales_accelerator.record_types = () => sales_accelerator.crm_config().record_types || [];
+sales_accelerator.activity_kinds = () => sales_accelerator.crm_config().activity_kinds || [];
 sales_accelerator.select_options = (values) => [
 	{ label: "", value: "" },
 	...values.map((v) => ({ label: __(v), value: v })),
@@ -751,13 +743,13 @@ sales_accelerator.record_type_filter = () => ({
 	fieldname: "record_type",
 	label: __("Record Type"),
 	fieldtype: "Select",
-	options: sales_accelerator.select_options(sales_accelerator.RECORD_TYPES),
+	options: sales_accelerator.select_options(sales_accelerator.record_types()),
 });
 sales_accelerator.activity_kind_filter = () => ({
 	fieldname: "step_type",
 	label: __("Kind"),
 	fieldtype: "Select",
-	options: sales_accelerator.select_options(sales_accelerator.ACTIVITY_KINDS),
+	options: sales_accelerator.select_options(sales_accelerator.activity_kinds()),
 });
 sales_accelerator.report_scope_filter = () => ({
 	fieldname: "scope",

@@ -16,16 +16,14 @@ frappe.pages["sequence-work-queue"].on_page_load = function (wrapper) {
 			fieldname: "record_type",
 			fieldtype: "Select",
 			label: __("Record Type"),
-			options: ["", "Lead", "Contact", "Opportunity", "Customer", "Prospect"].map((v) => ({ label: v ? __(v) : "", value: v })),
+			options: sales_accelerator.select_options(sales_accelerator.record_types()),
 			change: () => refresh(),
 		}),
 		step_type: page.add_field({
 			fieldname: "step_type",
 			fieldtype: "Select",
 			label: __("Kind"),
-			options: ["", "Email", "Phone Call", "Task", "Meeting", "LinkedIn Research", "LinkedIn Connect", "LinkedIn Message", "LinkedIn Introduction"].map(
-				(v) => ({ label: v ? __(v) : "", value: v })
-			),
+			options: sales_accelerator.select_options(sales_accelerator.activity_kinds()),
 			change: () => refresh(),
 		}),
 	};
