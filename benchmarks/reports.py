@@ -111,7 +111,9 @@ def main(site: str, quick: bool):
 	finally:
 		begin = time.perf_counter()
 		cleanup()
-		print(f"cleanup: {time.perf_counter() - begin:.1f} s; whole run: {time.perf_counter() - started:.0f} s")
+		print(
+			f"cleanup: {time.perf_counter() - begin:.1f} s; whole run: {time.perf_counter() - started:.0f} s"
+		)
 		frappe.destroy()
 
 
@@ -218,7 +220,12 @@ def make_people():
 	for email in USERS:
 		if not frappe.db.exists("User", email):
 			frappe.get_doc(
-				{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": email.split("@")[0],
+					"send_welcome_email": 0,
+				}
 			).insert(ignore_permissions=True)
 		user = frappe.get_doc("User", email)
 		user.add_roles("Sales User", *(["Sales Manager"] if email == SALES_MANAGER else []))
@@ -322,15 +329,41 @@ def make_data(count: int) -> str:
 	sequences = [f"{PREFIX}-S{i:02d}" for i in range(SEQUENCES)]
 	insert_rows(
 		"Sequence",
-		["name", "title", "record_type", "status", "visibility", "exit_on_reply", "exit_on_close", "step_count"],
-		((name, f"{PREFIX} sequence {i + 1}", "Lead", "Active", "Everyone", 1, 1, len(STEPS)) for i, name in enumerate(sequences)),
+		[
+			"name",
+			"title",
+			"record_type",
+			"status",
+			"visibility",
+			"exit_on_reply",
+			"exit_on_close",
+			"step_count",
+		],
+		(
+			(name, f"{PREFIX} sequence {i + 1}", "Lead", "Active", "Everyone", 1, 1, len(STEPS))
+			for i, name in enumerate(sequences)
+		),
 	)
-	step_fields = ["name", "parent", "parenttype", "parentfield", "idx", *dict.fromkeys(k for s in STEPS for k in s)]
+	step_fields = [
+		"name",
+		"parent",
+		"parenttype",
+		"parentfield",
+		"idx",
+		*dict.fromkeys(k for s in STEPS for k in s),
+	]
 	insert_rows(
 		"Sequence Step",
 		step_fields,
 		(
-			(f"{sequence}-{step['step_id']}", sequence, "Sequence", "steps", idx, *(step.get(f, 0 if f == "is_end" else None) for f in step_fields[5:]))
+			(
+				f"{sequence}-{step['step_id']}",
+				sequence,
+				"Sequence",
+				"steps",
+				idx,
+				*(step.get(f, 0 if f == "is_end" else None) for f in step_fields[5:]),
+			)
 			for sequence in sequences
 			for idx, step in enumerate(STEPS, 1)
 		),
@@ -348,7 +381,9 @@ def make_data(count: int) -> str:
 		"name", "creation", "modified", "subject", "step_type", "status", "due", "outcome", "reminded",
 		"enrollment", "sequence", "step_id", "record_type", "record_name", "activity_key", "completed_on", "seller",
 	]  # fmt: skip
-	labels = {step["step_id"]: step.get("subject") or step.get("condition") or step["step_type"] for step in STEPS}
+	labels = {
+		step["step_id"]: step.get("subject") or step.get("condition") or step["step_type"] for step in STEPS
+	}
 	# oldest first, the names in the same order: each index grows at its end or in a recent window,
 	# as it does on a live site (rows in random order make the inserts and deletes random I/O)
 	starts = sorted(now - timedelta(seconds=rng.uniform(3_600, 180 * 86_400)) for _ in leads)
@@ -356,7 +391,7 @@ def make_data(count: int) -> str:
 	activity_no = 0
 	shape = Counter()
 	week_ago = now - timedelta(days=7)
-	for i, (lead, started) in enumerate(zip(leads, starts)):
+	for i, (lead, started) in enumerate(zip(leads, starts, strict=True)):
 		name = f"{PREFIX}-E{i:06d}"
 		sequence = rng.choices(sequences, weights)[0]
 		seller = SELLERS[rng.randrange(len(SELLERS))]
@@ -395,7 +430,9 @@ def make_data(count: int) -> str:
 				started + (((ended or now) - started) / 2),
 				started,
 				ended,
-				rng.choice(EXIT_REASONS) if status == "Exited" else ("The record was deleted" if status == "Disconnected" else None),
+				rng.choice(EXIT_REASONS)
+				if status == "Exited"
+				else ("The record was deleted" if status == "Disconnected" else None),
 				", ".join(path[:reached]),
 				replied if replied and replied < now else None,
 				meeting if meeting and meeting < now else None,
@@ -488,6 +525,17 @@ def cleanup():
 			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 	for contact in frappe.get_all("Contact Email", filters={"email_id": ["in", USERS]}, pluck="parent"):
 		frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+	# what making and deleting them leaves behind: versions, comments, defaults, Deleted Documents
+	for doctype, names in (("User", list(USERS)), ("Employee", [e.name for e in employees])):
+		if names:
+			frappe.db.delete("Version", {"ref_doctype": doctype, "docname": ["in", names]})
+			frappe.db.delete("Comment", {"reference_doctype": doctype, "reference_name": ["in", names]})
+	frappe.db.delete("DefaultValue", {"parent": ["in", USERS]})
+	frappe.db.delete("Deleted Document", {"deleted_name": ["in", USERS]})  # users, their settings, contacts
+	frappe.db.sql(
+		"delete from `tabDeleted Document` where deleted_doctype='Employee' and data like %s",
+		f'%"first_name": "{like}',
+	)
 	frappe.db.commit()
 
 
