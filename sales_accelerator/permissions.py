@@ -117,7 +117,9 @@ def score_contribution_query_conditions(user: str | None = None) -> str:
 
 
 def _records_query_conditions(table: str, doctype_field: str, name_field: str, user: str | None) -> str:
-	"""List / report filter: rows on records the user can read, record type by record type."""
+	"""List / report filter: rows on records the user can read, record type by record type. The
+	history of a deleted record stays in lists (and reports) for those who read its record type;
+	opening one is for the managers of sequences (``_can_read_record``)."""
 	user = user or frappe.session.user
 	if user == "Administrator":
 		return ""
@@ -129,9 +131,12 @@ def _records_query_conditions(table: str, doctype_field: str, name_field: str, u
 		escaped = frappe.db.escape(doctype)
 		record_conditions = DatabaseQuery(doctype, user=user).build_match_conditions()
 		if record_conditions:
+			# not among the records the user may not read: that set is read once and is usually
+			# empty (a company user permission on a one-company site), where "among the records they
+			# may read" looks up every row (a history of a million activities takes seconds)
 			allowed.append(
-				f"(`tab{table}`.{doctype_field} = {escaped} and `tab{table}`.{name_field} in "
-				f"(select `tab{doctype}`.name from `tab{doctype}` where {record_conditions}))"
+				f"(`tab{table}`.{doctype_field} = {escaped} and `tab{table}`.{name_field} not in "
+				f"(select `tab{doctype}`.name from `tab{doctype}` where not coalesce(({record_conditions}), 0)))"
 			)
 		else:
 			allowed.append(f"`tab{table}`.{doctype_field} = {escaped}")

@@ -42,6 +42,12 @@ def on_doctype_update():
 	frappe.db.add_index("Sequence Activity", ["seller", "status", "due"])
 	# a failed email finds its activity by the Communication it made
 	frappe.db.add_index("Sequence Activity", ["reference_doctype", "reference_name"])
-	# the reports: activities done in a period; open ones by due time
-	frappe.db.add_index("Sequence Activity", ["completed_on"])
-	frappe.db.add_index("Sequence Activity", ["status", "due"])
+	# the reports, read from their indexes alone (a million activities do not fit in memory): done in
+	# a period, open by due time, and counts per seller; each holds the record, which the user's
+	# permissions are checked on
+	record = ["record_type", "record_name"]
+	frappe.db.add_index(
+		"Sequence Activity", ["completed_on", "seller", "status", "step_type", "outcome", *record], "sa_done_index"
+	)
+	frappe.db.add_index("Sequence Activity", ["status", "due", "seller", "step_type", *record], "sa_open_index")
+	frappe.db.add_index("Sequence Activity", ["seller", *record], "sa_seller_record_index")

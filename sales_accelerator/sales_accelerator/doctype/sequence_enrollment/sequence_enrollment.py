@@ -50,6 +50,21 @@ def on_doctype_update():
 	# the scheduler tick's query: active enrollments due now, oldest first
 	frappe.db.add_index("Sequence Enrollment", ["status", "next_due"])
 	frappe.db.add_index("Sequence Enrollment", ["record_type", "record_name"])
-	# the reports: enrollments started in a period, of a sequence
-	frappe.db.add_index("Sequence Enrollment", ["started_on"])
+	# the reports: enrollments started in a period, read from this index alone (each row holds its
+	# sequence's steps, which would make a scan of the table long), and a sequence's enrollments
+	frappe.db.add_index(
+		"Sequence Enrollment",
+		[
+			"started_on",
+			"sequence",
+			"status",
+			"seller",
+			"record_type",
+			"record_name",
+			"replied_on",
+			"meeting_booked_on",
+			"ended_on",
+		],
+		"sa_report_index",
+	)
 	frappe.db.add_index("Sequence Enrollment", ["sequence", "started_on"])
