@@ -76,3 +76,22 @@ def run_claimed(
 			frappe.log_error(title=failure_title.format(name), reference_doctype=doctype, reference_name=name)
 		if commit:
 			frappe.db.commit()
+
+
+def dispatch(claim, process, method: str, batch_size: int, max_batches: int, inline: bool, commit: bool) -> int:
+	"""Claim up to ``max_batches`` batches with ``claim(batch_size, commit=commit)`` and run each: here
+	with ``process(names, token, commit=commit)`` when ``inline`` (tests, benchmarks), else in an RQ
+	job of ``method`` on the short queue, enqueued once the claim is committed. Returns how many rows
+	were claimed."""
+	claimed = 0
+	for _batch in range(max_batches):
+		found = claim(batch_size, commit=commit)
+		if not found:
+			break
+		token, names = found
+		claimed += len(names)
+		if inline:
+			process(names, token, commit=commit)
+		else:
+			frappe.enqueue(method, queue="short", names=names, token=token, enqueue_after_commit=True)
+	return claimed

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
-from sales_accelerator.claims import claim_due, run_claimed
+from sales_accelerator.claims import claim_due, dispatch, run_claimed
 from sales_accelerator.sequences.enrollment import (
 	ENROLLMENT,
 	LEASE_MINUTES,
@@ -31,24 +31,9 @@ def process_due_enrollments(
 	written to rows picked with SKIP LOCKED (see ``claim_batch``): no two ticks or workers ever hold
 	the same enrollment, and the claims of a worker that died expire so the next tick picks them up.
 	"""
-	claimed = 0
-	for _batch in range(max_batches):
-		claim = claim_batch(batch_size, commit=commit)
-		if not claim:
-			break
-		token, batch = claim
-		claimed += len(batch)
-		if inline:
-			process_batch(batch, token, commit=commit)
-		else:
-			frappe.enqueue(
-				"sales_accelerator.tasks.process_batch",
-				queue="short",
-				names=batch,
-				token=token,
-				enqueue_after_commit=True,
-			)
-	return claimed
+	return dispatch(
+		claim_batch, process_batch, "sales_accelerator.tasks.process_batch", batch_size, max_batches, inline, commit
+	)
 
 
 def claim_batch(batch_size: int, commit: bool = True, attempts: int = 3) -> tuple[str, list[str]] | None:

@@ -22,7 +22,8 @@ def team(user: str) -> list[str]:
 	)
 
 
-def profile(user: str) -> str:
+def profile(user: str, members: list[str] | None = None) -> str:
+	"""The user's profile: Own, Team or All. ``members``: their team, when already read."""
 	rows = frappe.get_all(
 		"Sales Accelerator Visibility",
 		filters={"parenttype": "Sales Accelerator Settings", "parentfield": "visibility_profiles"},
@@ -33,14 +34,17 @@ def profile(user: str) -> str:
 	for row in rows:  # a role listed twice sees the wider of the two
 		if engine.PROFILES.index(row.profile) >= engine.PROFILES.index(profiles.get(row.role, engine.OWN)):
 			profiles[row.role] = row.profile
+	if members is None:
+		members = team(user)
 	return engine.profile_for(
-		frappe.get_roles(user), profiles, manages=manages_sequences(user), has_team=bool(team(user))
+		frappe.get_roles(user), profiles, manages=manages_sequences(user), has_team=bool(members)
 	)
 
 
 def scopes(user: str | None = None) -> list[str]:
 	user = user or frappe.session.user
-	return engine.scopes_for(profile(user), bool(team(user)))
+	members = team(user)
+	return engine.scopes_for(profile(user, members), bool(members))
 
 
 def sellers(user: str | None = None, scope: str | None = None) -> list[str] | None:
@@ -48,7 +52,7 @@ def sellers(user: str | None = None, scope: str | None = None) -> list[str] | No
 	when they may not see it); None for everyone."""
 	user = user or frappe.session.user
 	members = team(user)
-	chosen = engine.scope_for(scope, profile(user), bool(members))
+	chosen = engine.scope_for(scope, profile(user, members), bool(members))
 	return engine.sellers_in_scope(chosen, user, members)
 
 

@@ -29,7 +29,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, format_datetime, get_datetime, now_datetime
 
-from sales_accelerator.claims import claim_due, run_claimed
+from sales_accelerator.claims import claim_due, dispatch, run_claimed
 from sales_accelerator.engine import escalation as engine
 from sales_accelerator.engine.automation import parse_filters
 from sales_accelerator.escalation import items
@@ -95,23 +95,15 @@ def run(
 		if commit:
 			frappe.db.commit()
 
-	claimed = 0
-	for _batch in range(max_batches):
-		claim = claim_batch(batch_size, commit=commit)
-		if not claim:
-			break
-		token, names = claim
-		claimed += len(names)
-		if inline:
-			process_batch(names, token, commit=commit)
-		else:
-			frappe.enqueue(
-				"sales_accelerator.escalation.watch.process_batch",
-				queue="short",
-				names=names,
-				token=token,
-				enqueue_after_commit=True,
-			)
+	claimed = dispatch(
+		claim_batch,
+		process_batch,
+		"sales_accelerator.escalation.watch.process_batch",
+		batch_size,
+		max_batches,
+		inline,
+		commit,
+	)
 	return {"watched": watched, "claimed": claimed}
 
 
