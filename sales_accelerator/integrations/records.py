@@ -29,17 +29,21 @@ def on_record_update(doc, method=None):
 def stamp_disqualified(doc, method=None):
 	"""A Lead marked Unqualified after it was made (new leads start Unqualified) keeps when, for the
 	workspace's "Lead Outcomes" chart; a sequence's "disqualify" step marks it even when the value
-	was already Unqualified. Qualified again, the mark goes."""
+	was already Unqualified. Qualified again, the mark goes. Only this sets it: a value sent with a
+	save (the form shows it read-only, REST does not) is replaced by the one the Lead had."""
 	from sales_accelerator.setup.install import DISQUALIFIED_FIELD
 
-	if doc.doctype != "Lead" or doc.is_new() or not doc.meta.has_field(DISQUALIFIED_FIELD):
+	if doc.doctype != "Lead" or not doc.meta.has_field(DISQUALIFIED_FIELD):
 		return
-	if doc.get("qualification_status") != "Unqualified":
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	if doc.get("qualification_status") != "Unqualified" or not before:
 		doc.set(DISQUALIFIED_FIELD, None)
 	elif doc.has_value_changed("qualification_status") or "qualification_status" in (
 		doc.flags.sa_set_fields or ()
 	):
 		doc.set(DISQUALIFIED_FIELD, now_datetime())
+	else:
+		doc.set(DISQUALIFIED_FIELD, before.get(DISQUALIFIED_FIELD))
 
 
 def on_record_trash(doc, method=None):

@@ -441,3 +441,20 @@ class TestInsights(FrappeTestCase):
 		self.assertEqual({k: after[k] - before[k] for k in after}, {"Won": 1, "Lost": 1, "Unqualified": 2})
 		grown = pipeline()["Prospecting"] - pipeline_before.get("Prospecting", 0)
 		self.assertEqual(grown, 1200 * opportunity.conversion_rate)
+		frappe.set_user("Administrator")
+
+		# the mark is the app's: a seller sending one over REST, on a new lead or a saved one, is ignored
+		frappe.set_user(ANA)
+		forged = frappe.get_doc(
+			{"doctype": "Lead", "first_name": "_Test insight forged", "sa_disqualified_on": "2026-11-01 10:00:00"}
+		).insert()
+		self.assertIsNone(forged.sa_disqualified_on)
+		forged.qualification_status = "In Process"
+		forged.save()
+		forged.qualification_status = "Unqualified"
+		forged.save()
+		marked = forged.sa_disqualified_on
+		forged.sa_disqualified_on = "2026-11-01 10:00:00"
+		forged.save()
+		self.assertEqual(forged.sa_disqualified_on, marked)
+		frappe.set_user("Administrator")
