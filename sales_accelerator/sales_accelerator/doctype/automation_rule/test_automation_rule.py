@@ -11,7 +11,7 @@ from frappe.utils import add_days, add_to_date, getdate, now_datetime, nowdate
 
 from sales_accelerator.automation import schedule, webhooks
 from sales_accelerator.automation.rules import rules_for
-from sales_accelerator.tests import make_employee, make_lead, make_quiet_user, make_rule
+from sales_accelerator.tests import WORKDAY_10, make_employee, make_lead, make_quiet_user, make_rule
 
 SELLER = "sa.rule.seller@example.com"
 MANAGER = "sa.rule.manager@example.com"
@@ -144,6 +144,10 @@ class TestSeedExamples(AutomationTestCase):
 
 	def test_a_deal_moved_to_a_stage_gets_tasks_with_assignee_and_due_date(self):
 		"""Seed 001: when a deal moves to a stage, tasks are created with assignee and due date."""
+		with self.freeze_time(WORKDAY_10, tick=True):  # due dates count from the day the stage moved
+			self._deal_moved_to_a_stage()
+
+	def _deal_moved_to_a_stage(self):
 		make_rule(
 			"_Test proposal stage",
 			document_type="Opportunity",
@@ -223,6 +227,10 @@ class TestSeedExamples(AutomationTestCase):
 		self.assertEqual(getdate(rule.next_run_at), getdate(add_days(at, 1)), "next run: tomorrow")
 
 	def test_days_after_date_acts_on_records_whose_date_has_come(self):
+		with self.freeze_time(WORKDAY_10):  # the Lead is made on the day the rule's window covers
+			self._days_after_date()
+
+	def _days_after_date(self):
 		make_rule(
 			"_Test day after creation",
 			trigger="Days After Date",
