@@ -1,5 +1,7 @@
 """Whitelisted methods of the app. Each checks the caller's permission on every record it touches."""
 
+import re
+
 import frappe
 from frappe import _
 
@@ -66,75 +68,115 @@ def sequence_flow(steps: str | list) -> dict:
 
 # -- running sequences on records --------------------------------------------------------------------
 BULK_CONNECT_THRESHOLD = 100
+CONNECT_CHUNK = 500
 
 
 @frappe.whitelist()
-def connect(sequence: str, doctype: str, names: str | list) -> dict:
-	"""Connect records to an active sequence. Returns ``{"enrollments": [...]}``, or for more than
-	100 records ``{"job_id": ...}`` of the background job doing it (with progress)."""
+def connect(sequence: str, doctype: str, names: str | list | None = None, filters: str | list | dict | None = None) -> dict:
+	"""Connect records to an active sequence: the records ``names``, or every record matching the
+	list filters ``filters`` (as a list view sends them). Returns ``{"enrollments": [...]}`` for up to
+	100 named records, else ``{"job_id": ...}`` of the background job doing it (with progress).
+	Either way only records the caller may read are connected; the job counts the others refused."""
 	from sales_accelerator.permissions import check_may_use_sequences
 	from sales_accelerator.sequences import enrollment
 
 	names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
 	names = [names] if isinstance(names, str) else list(dict.fromkeys(names or []))
-	if not names:
+	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	if not names and filters is None:
 		frappe.throw(_("Choose at least one record to connect."), frappe.MandatoryError)
 	check_may_use_sequences()
 	frappe.has_permission("Sequence", "read", sequence, throw=True)
-	for name in names:
-		frappe.has_permission(doctype, "read", name, throw=True)
-	if len(names) > BULK_CONNECT_THRESHOLD:
-		_check_may_update(sequence, doctype, names)  # refused now, not record by record in the job
-		job = frappe.enqueue(
-			"sales_accelerator.api.connect_in_background",
-			queue="long",
-			timeout=3600,
-			sequence=sequence,
-			doctype=doctype,
-			names=names,
-			seller=frappe.session.user,
-		)
-		return {"job_id": job.id if job else None}
-	return {"enrollments": enrollment.connect(sequence, doctype, names)}
-
-
-def _check_may_update(sequence: str, doctype: str, names: list[str]):
-	"""A sequence with Update Field steps connects only records the seller may edit (as
-	``enrollment.connect`` checks each record, and every field update again)."""
-	from sales_accelerator.controllers.sequence import step_dicts
-	from sales_accelerator.engine.runner import has_field_updates
-	from sales_accelerator.sequences import enrollment
-
-	doc = frappe.get_doc("Sequence", sequence)
-	if has_field_updates(step_dicts(doc.steps)):
+	enrollment.active_sequence(sequence, doctype)  # refused now, not in the job
+	if filters is None and len(names) <= BULK_CONNECT_THRESHOLD:
 		for name in names:
-			enrollment.check_may_update(doc, doctype, name, frappe.session.user)
+			frappe.has_permission(doctype, "read", name, throw=True)
+		return {"enrollments": enrollment.connect(sequence, doctype, names)}
+	if filters is not None:
+		_check_list_filters(doctype, filters)  # refused now, not in the job
+	job = frappe.enqueue(
+		"sales_accelerator.api.connect_in_background",
+		queue="long",
+		timeout=3600,
+		sequence=sequence,
+		doctype=doctype,
+		names=None if filters is not None else names,
+		filters=filters,
+		seller=frappe.session.user,
+	)
+	return {"job_id": job.id if job else None}
 
 
-def connect_in_background(sequence: str, doctype: str, names: list[str], seller: str, commit: bool = True):
-	"""Connect many records, each in a savepoint (one refusal never stops the rest), committing as it
-	goes and publishing progress to the seller who started it."""
+def _check_list_filters(doctype: str, filters):
+	"""Refuse list filters naming a field ``doctype`` does not have, with the field's name."""
+	try:
+		frappe.get_list(doctype, filters=filters, limit_page_length=1)
+	except Exception as e:
+		if not frappe.db.is_missing_column(e):
+			raise
+		found = re.search(r"Unknown column '(?:[^.']*\.)?([^']*)'", str(e))
+		frappe.throw(
+			_("The filters name a field that {0} does not have: {1}").format(
+				_(doctype), bold(found.group(1) if found else filters)
+			),
+			title=_("Invalid Filters"),
+		)
+
+
+def connect_in_background(
+	sequence: str,
+	doctype: str,
+	names: list[str] | None = None,
+	seller: str | None = None,
+	filters=None,
+	commit: bool = True,
+	inline: bool = False,
+) -> dict:
+	"""Connect many records as the user who asked (only records they may read), in chunks that are
+	committed as they go, publishing progress to them. Their first steps are then handed to the
+	runner's workers at once (``inline``: run here, for tests). Returns how many were connected and
+	the refusals, each "record: why"."""
 	from sales_accelerator.sequences import enrollment
+	from sales_accelerator.tasks import process_due_enrollments
 
-	failed = []
-	for index, name in enumerate(names, start=1):
-		frappe.db.savepoint("sa_connect")
-		try:
-			enrollment.connect(sequence, doctype, [name], seller=seller)
-		except Exception as e:
-			frappe.db.rollback(save_point="sa_connect")
-			failed.append(f"{name}: {frappe.utils.strip_html(str(e))}")
-		if index % 25 == 0 or index == len(names):
-			if commit:
-				frappe.db.commit()
-			frappe.publish_progress(
-				index * 100 / len(names),
-				title=_("Connecting to sequence"),
-				description=f"{index} / {len(names)}",
-			)
-	if failed:
-		frappe.log_error(title=_("Some records were not connected"), message="\n".join(failed))
-	return {"connected": len(names) - len(failed), "failed": failed}
+	doc = enrollment.active_sequence(sequence, doctype)
+	seller = seller or frappe.session.user
+	if names is None:
+		names = frappe.get_list(doctype, filters=filters, pluck="name", limit_page_length=0, order_by="creation asc")
+	names = list(dict.fromkeys(names))
+	connected, refused = 0, []
+	for start in range(0, len(names), CONNECT_CHUNK):
+		enrolled, refusals = enrollment.enroll_many(doc, doctype, names[start : start + CONNECT_CHUNK], seller)
+		connected += enrolled
+		refused += refusals
+		if commit:
+			frappe.db.commit()
+		done = min(start + CONNECT_CHUNK, len(names))
+		frappe.publish_progress(
+			done * 100 / len(names), title=_("Connecting to sequence"), description=f"{done} / {len(names)}"
+		)
+	if connected:  # batches as large as a chunk: fewer jobs to start
+		process_due_enrollments(
+			batch_size=CONNECT_CHUNK, max_batches=-(-connected // CONNECT_CHUNK) + 1, inline=inline, commit=commit
+		)
+	if refused:
+		frappe.log_error(
+			title=_("{0} records were not connected to sequence {1}").format(len(refused), doc.title),
+			message="\n".join(refused),
+		)
+	frappe.publish_realtime(
+		"msgprint",
+		_("{0} of {1} records connected to sequence {2}; {3} refused.").format(
+			connected, len(names), bold(doc.title), len(refused)
+		)
+		if refused
+		else _("{0} records connected to sequence {1}. Their first steps are running.").format(
+			connected, bold(doc.title)
+		),
+		user=frappe.session.user,
+		after_commit=commit,
+	)
+	return {"connected": connected, "refused": refused}
 
 
 @frappe.whitelist()

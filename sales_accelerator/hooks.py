@@ -52,6 +52,7 @@ scheduler_events = {
 		"* * * * *": [
 			"sales_accelerator.tasks.process_due_enrollments",
 			"sales_accelerator.tasks.send_activity_reminders",
+			"sales_accelerator.tasks.send_activity_notices",
 			"sales_accelerator.tasks.run_automation_rules",
 			"sales_accelerator.tasks.run_escalations",
 		],

@@ -74,6 +74,13 @@ def reconcile_failed_emails(days: int = 7) -> int:
 	return len(failed)
 
 
+def send_activity_notices() -> int:
+	"""Every minute: tell each seller of the activities opened for them (see ``sequences.notices``)."""
+	from sales_accelerator.sequences.notices import send_activity_notices as send
+
+	return send()
+
+
 def send_activity_reminders(limit: int = 1000) -> int:
 	"""Remind sellers of their open activities whose reminder time has come (every minute)."""
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification

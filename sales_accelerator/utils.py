@@ -1,5 +1,7 @@
 """Small helpers shared by the app's controllers and services."""
 
+from functools import partial
+
 import frappe
 from frappe import _
 from frappe.utils import cstr, escape_html
@@ -61,3 +63,28 @@ def chart_label(text) -> str:
 	"""A chart's label for users' text: the chart's tooltip takes it as HTML, its axis as text, so
 	angle brackets become look-alikes that are never markup and read the same on both."""
 	return cstr(text).replace("<", "‹").replace(">", "›")
+
+
+def insert_todo(values: dict, name: str | None = None):
+	"""Assign a record with a ToDo as ``frappe.desk.form.assign_to`` does: ToDo's own hooks add the
+	"assigned" comment to the record and update its ``_assign``. The comment is inserted as
+	``Document.add_comment`` inserts it, without loading the whole record first."""
+	todo = frappe.get_doc({"doctype": "ToDo", **values})
+	todo.add_assign_comment = partial(_add_assign_comment, todo)
+	return todo.insert(ignore_permissions=True, ignore_links=True, set_name=name)
+
+
+def _add_assign_comment(todo, text: str, comment_type: str):
+	if not (todo.reference_type and todo.reference_name):
+		return
+	comment = frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": comment_type,
+			"comment_email": frappe.session.user,
+			"reference_doctype": todo.reference_type,
+			"reference_name": todo.reference_name,
+			"content": text,
+		}
+	)
+	comment.insert(ignore_permissions=True, ignore_links=True)  # the ToDo's links were just checked

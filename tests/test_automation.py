@@ -58,6 +58,67 @@ def test_other_triggers_and_failed_conditions_do_not_run():
 	assert chosen == []
 
 
+def test_a_plan_offers_only_the_rules_that_may_apply_in_their_order():
+	rules = [
+		rule("territory west", auto.ON_UPDATE, 1, filters=[["territory", "=", "West"]]),
+		rule("territory east", auto.ON_UPDATE, 2, filters=[["territory", "=", "East"]]),
+		rule("score ten", auto.ON_UPDATE, 3, filters=[["sa_score", "=", 10]]),  # not a text field
+		rule("any update", auto.ON_UPDATE, 0, condition="doc.x"),
+		rule("status moved", auto.ON_FIELD_CHANGE, 5, field_name="status"),
+		rule("email moved", auto.ON_FIELD_CHANGE, 4, field_name="email_id"),
+		rule("created", auto.ON_CREATE, 9),
+	]
+	plan = auto.plan_rules(rules, ["territory", "status", "email_id"])
+	before = {"territory": "East", "status": "Open", "email_id": "a@example.com", "sa_score": 10}
+	after = {**before, "status": "Replied"}
+	names = [r["name"] for r in auto.candidates(plan, [auto.ON_UPDATE, auto.ON_FIELD_CHANGE], before, after)]
+	assert names == ["status moved", "score ten", "territory east", "any update"]
+	assert [r["name"] for r in auto.candidates(plan, [auto.ON_CREATE], None, after)] == ["created"]
+	assert [r["name"] for r in plan][:2] == ["created", "status moved"], "iterating gives all, in order"
+
+
+@pytest.mark.parametrize(
+	"filters,value,expected",
+	[
+		([["territory", "=", "West"]], "West", True),
+		([["territory", "=", "West"]], "west", False),
+		([["territory", "=", "5"]], 5, True),  # as Frappe compares a text field: cstr on both sides
+		([["territory", "=", ""]], None, True),
+		([["territory", "!=", "West"]], "East", True),  # not an "=": always looked at
+		([["territory", "=", ["West"]]], "East", True),  # a value that is no text: always looked at
+	],
+)
+def test_a_plan_never_hides_a_rule_whose_equal_filter_holds(filters, value, expected):
+	plan = auto.plan_rules([rule("r", auto.ON_UPDATE, filters=filters)], ["territory"])
+	found = auto.candidates(plan, [auto.ON_UPDATE], {}, {"territory": value})
+	assert bool(found) is expected
+
+
+def test_select_rules_from_a_plan_or_a_list_choose_the_same():
+	rules = [rule(f"r{i}", auto.ON_UPDATE, i % 3, filters=[["territory", "=", f"T{i % 4}"]]) for i in range(20)]
+	after = {"territory": "T2"}
+	plan = auto.plan_rules(rules, ["territory"])
+	holds = lambda r: r["filters"][0][2] == after["territory"]  # noqa: E731
+	assert auto.select_rules(plan, [auto.ON_UPDATE], {}, after, holds) == auto.select_rules(
+		rules, [auto.ON_UPDATE], {}, after, holds
+	)
+	assert len(auto.select_rules(plan, [auto.ON_UPDATE], {}, after, holds)) == 5
+
+
+def test_conditions_read_a_record_they_cannot_change():
+	record = auto.ReadOnlyRecord({"status": "Open", "sa_score": 5})
+	assert (record.status, record["sa_score"], record.get("missing"), record.missing) == ("Open", 5, None, None)
+	assert "status" in record and len(record) == 2 and dict(record) == {"status": "Open", "sa_score": 5}
+	for change in (
+		lambda: setattr(record, "status", "Lost"),
+		lambda: record.__setitem__("status", "Lost"),
+		lambda: delattr(record, "status"),
+	):
+		with pytest.raises((TypeError, AttributeError)):
+			change()
+	assert record.update is None and record.status == "Open"  # no method changes it: doc.update(...) fails
+
+
 @pytest.mark.parametrize(
 	"from_value,to_value,before,after,expected",
 	[

@@ -48,12 +48,13 @@ MATCH_FIELDS = (
 
 
 # -- which rules --------------------------------------------------------------------------------------
-def rules_for(doctype: str) -> list[dict]:
-	"""The enabled document-event rules of a DocType, as plain dicts, cached until a rule changes."""
+def rules_for(doctype: str) -> "engine.RulePlan":
+	"""The enabled document-event rules of a DocType, as plain dicts arranged for saves (iterating
+	gives them in order), cached until a rule changes."""
 	return frappe.cache.hget(CACHE_KEY, doctype, lambda: _load_rules(doctype))
 
 
-def _load_rules(doctype: str) -> list[dict]:
+def _load_rules(doctype: str) -> "engine.RulePlan":
 	rules = frappe.get_all(
 		RULE,
 		filters={"document_type": doctype, "enabled": 1, "trigger": ["in", engine.DOCUMENT_TRIGGERS]},
@@ -61,7 +62,8 @@ def _load_rules(doctype: str) -> list[dict]:
 	)
 	for rule in rules:
 		rule["filters"] = engine.parse_filters(rule["filters"])
-	return [dict(rule) for rule in rules]
+	text_fields = [df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in engine.TEXT_FIELDTYPES]
+	return engine.plan_rules([dict(rule) for rule in rules], text_fields)
 
 
 def clear_rules_cache():
@@ -111,10 +113,10 @@ def run_rules(doc, triggers, before, rules: list[dict] | None = None):
 		return
 	values = {}
 
-	def record():  # the record's plain values, made once for all the rules' conditions
+	def record():  # the record's plain values, read once for all the rules' conditions
 		if not values:
-			values.update(record_values(doc))
-		return values
+			values["record"] = engine.ReadOnlyRecord(record_values(doc))
+		return values["record"]
 
 	try:
 		chosen = engine.select_rules(
@@ -156,9 +158,7 @@ def conditions_met(rule: dict, doc, record=None) -> bool:
 			return False
 		if not rule.get("condition"):
 			return True
-		values = (
-			frappe._dict(record()) if record else record_values(doc)
-		)  # a copy each: conditions cannot change it
+		values = record() if record else engine.ReadOnlyRecord(record_values(doc))  # conditions only read
 		return bool(safe_eval(rule["condition"], values))
 	except Exception as e:
 		if not rule_exists(rule["name"], enabled=False):
@@ -192,12 +192,17 @@ def safe_eval(expression: str, values: dict):
 	expression is compiled once per process instead of on every save (a rule's condition is read
 	on every save of its DocType). Falls back to ``frappe.safe_eval`` if Frappe's internals move."""
 	try:
-		from frappe.utils.safe_exec import WHITELISTED_SAFE_EVAL_GLOBALS
-
-		code = restricted(expression)
+		code, eval_globals = restricted(expression), _eval_globals()
 	except ImportError:
 		return frappe.safe_eval(expression, None, {"doc": values})
-	return eval(code, {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}, {"doc": values})
+	return eval(code, eval_globals, {"doc": values})
+
+
+@lru_cache(maxsize=1)
+def _eval_globals() -> dict:
+	from frappe.utils.safe_exec import WHITELISTED_SAFE_EVAL_GLOBALS
+
+	return {"__builtins__": {}, **WHITELISTED_SAFE_EVAL_GLOBALS}
 
 
 def check_condition(expression: str | None, where: str | None = None):

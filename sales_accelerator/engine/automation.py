@@ -8,7 +8,8 @@ priority, stop, field-change, loop-guard, schedule and webhook-address decisions
 import calendar
 import ipaddress
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+import dataclasses
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -176,8 +177,78 @@ def sort_rules(rules: Iterable[dict]) -> list[dict]:
 	return sorted(rules, key=lambda rule: (-int(rule.get("priority") or 0), rule.get("name") or ""))
 
 
+# Fields whose "=" filter Frappe compares as text (``frappe.utils.data.compare`` casts with ``cstr``)
+TEXT_FIELDTYPES = frozenset(
+	{"Data", "Text", "Small Text", "Long Text", "Text Editor", "Select", "Link", "Dynamic Link"}
+)
+
+
+@dataclasses.dataclass
+class RulePlan:
+	"""A DocType's document-event rules, in the order they run, arranged so that a save looks only at
+	those that may apply: a field-change rule under its field, a rule with an "=" filter on a text
+	field under that filter's value, the others in a list per trigger. Made once when the rules are
+	read, so a save with hundreds of rules that do not apply costs a few lookups."""
+
+	rules: list[dict] = dataclasses.field(default_factory=list)
+	always: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # trigger: positions
+	keyed: dict[str, dict[str, dict[str, list[int]]]] = dataclasses.field(default_factory=dict)  # trigger: field: value
+	watching: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # On Field Change: field: positions
+
+	def __iter__(self):
+		return iter(self.rules)
+
+	def __len__(self):
+		return len(self.rules)
+
+
+def plan_rules(rules: Iterable[dict], text_fields: Iterable[str] = ()) -> RulePlan:
+	"""Arrange ``rules`` (``text_fields``: the DocType's fields of ``TEXT_FIELDTYPES``)."""
+	text_fields = set(text_fields)
+	plan = RulePlan(rules=sort_rules(rules))
+	for position, rule in enumerate(plan.rules):
+		trigger = rule.get("trigger")
+		if trigger == ON_FIELD_CHANGE:
+			plan.watching.setdefault(rule.get("field_name"), []).append(position)
+			continue
+		key = next(
+			(
+				(fieldname, _text(value))
+				for fieldname, operator, value in rule.get("filters") or ()
+				if operator == "=" and fieldname in text_fields and isinstance(value, str | int | float)
+			),
+			None,
+		)
+		if key:
+			by_value = plan.keyed.setdefault(trigger, {}).setdefault(key[0], {})
+			by_value.setdefault(key[1], []).append(position)
+		else:
+			plan.always.setdefault(trigger, []).append(position)
+	return plan
+
+
+def _text(value) -> str:
+	"""A value as Frappe's ``cstr`` gives it."""
+	return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def candidates(plan: RulePlan, triggers: Iterable[str], before: dict | None, after: dict) -> list[dict]:
+	"""The rules of ``plan`` that may apply to this event, in order: every other rule is certain not
+	to (another trigger, its field unchanged, its "=" filter on another value)."""
+	positions = set()
+	for trigger in triggers:
+		positions.update(plan.always.get(trigger, ()))
+		for fieldname, by_value in plan.keyed.get(trigger, {}).items():
+			positions.update(by_value.get(_text(after.get(fieldname)), ()))
+		if trigger == ON_FIELD_CHANGE and before is not None:
+			for fieldname, watched in plan.watching.items():
+				if normalise(before.get(fieldname)) != normalise(after.get(fieldname)):
+					positions.update(watched)
+	return [plan.rules[position] for position in sorted(positions)]
+
+
 def select_rules(
-	rules: Iterable[dict],
+	rules: "RulePlan | Iterable[dict]",
 	triggers: Iterable[str],
 	before: dict | None,
 	after: dict,
@@ -187,11 +258,12 @@ def select_rules(
 
 	A rule qualifies when its trigger is fired (for "On Field Change": its field changed as it asks)
 	and ``conditions_met(rule)`` (filters and expression) is true. After the first qualifying rule
-	that says "stop processing further rules", no other rule runs.
+	that says "stop processing further rules", no other rule runs. ``rules``: a plan, or the rules.
 	"""
 	triggers = set(triggers)
+	plan = rules if isinstance(rules, RulePlan) else plan_rules(rules)
 	chosen = []
-	for rule in sort_rules(rules):
+	for rule in candidates(plan, triggers, before, after):
 		if rule.get("trigger") not in triggers:
 			continue
 		if rule["trigger"] == ON_FIELD_CHANGE and not field_changed(rule, before, after):
@@ -202,6 +274,35 @@ def select_rules(
 		if rule.get("stop_further_rules"):
 			break
 	return chosen
+
+
+class ReadOnlyRecord(Mapping):
+	"""A record's values as conditions read them, ``doc.field`` (None when absent) or
+	``doc["field"]``, and can never change: one view serves every rule's condition in a save."""
+
+	__slots__ = ("_values",)
+
+	def __init__(self, values: dict):
+		object.__setattr__(self, "_values", values)
+
+	def __getitem__(self, key):
+		return self._values[key]
+
+	def __iter__(self):
+		return iter(self._values)
+
+	def __len__(self):
+		return len(self._values)
+
+	def __getattr__(self, key):
+		if key.startswith("__"):
+			raise AttributeError(key)
+		return self._values.get(key)
+
+	def __setattr__(self, key, value):
+		raise TypeError("a record's values cannot be changed by a condition")
+
+	__delattr__ = __setattr__
 
 
 def log_status(outcomes: Iterable[str]) -> str:

@@ -18,7 +18,7 @@ from sales_accelerator.engine import runner
 from sales_accelerator.engine import sequence as seq
 from sales_accelerator.engine.records import CUSTOMER_FACING_DOCTYPES, field_update_refusal, is_web_link
 from sales_accelerator.engine.reminders import remind_at
-from sales_accelerator.utils import bold
+from sales_accelerator.utils import bold, insert_todo
 
 ENROLLMENT = "Sequence Enrollment"
 ACTIVITY = "Sequence Activity"
@@ -35,8 +35,8 @@ LINKEDIN_FIELDS = ("linkedin", "linkedin_profile", "linkedin_url")
 
 
 # -- connecting ---------------------------------------------------------------------------------------
-def connect(sequence_name: str, doctype: str, names: list[str], seller: str | None = None) -> list[str]:
-	"""Enroll each record; returns the enrollment names. Refuses records already enrolled."""
+def active_sequence(sequence_name: str, doctype: str):
+	"""The sequence records of ``doctype`` may be connected to: active, and for that record type."""
 	sequence = frappe.get_doc("Sequence", sequence_name)
 	if sequence.status != "Active":
 		frappe.throw(_("Sequence {0} is not active; activate it first.").format(bold(sequence.title)))
@@ -46,6 +46,13 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				bold(sequence.title), _(sequence.record_type), _(doctype)
 			)
 		)
+	return sequence
+
+
+def connect(sequence_name: str, doctype: str, names: list[str], seller: str | None = None) -> list[str]:
+	"""Enroll each record and run its first steps now; returns the enrollment names. Refuses records
+	already enrolled."""
+	sequence = active_sequence(sequence_name, doctype)
 	snapshot = snapshot_of(sequence)
 	seller = seller or frappe.session.user
 	writes = runner.has_field_updates(step_dicts(sequence.steps))
@@ -66,28 +73,97 @@ def connect(sequence_name: str, doctype: str, names: list[str], seller: str | No
 				title=_("Already Connected"),
 			)
 		enrollment = frappe.get_doc(
-			{
-				"doctype": ENROLLMENT,
-				"sequence": sequence.name,
-				"record_type": doctype,
-				"record_name": name,
-				"record_title": record_title(doctype, name),
-				"current_step": sequence.steps[0].step_id,
-				"current_step_label": step_label(sequence.steps[0]),
-				"seller": seller,
-				"status": "Active",
-				"step_started": now,
-				"next_due": now,
-				"started_on": now,
-				"steps_snapshot": snapshot,
-				"active_record_key": f"{doctype}|{name}",
-			}
+			new_enrollment(sequence, doctype, name, record_title(doctype, name), seller, snapshot, now)
 		)
 		enrollment.flags.sequence = sequence  # its snapshot is checked against this, not reloaded
+		enrollment.flags.snapshot = snapshot
 		enrollment.insert(ignore_permissions=True)
 		process_enrollment(enrollment.name)
 		enrollments.append(enrollment.name)
 	return enrollments
+
+
+def new_enrollment(sequence, doctype: str, name: str, title: str, seller: str, snapshot: str, now) -> dict:
+	"""A new enrollment of record ``name``, due at once on the sequence's first step."""
+	first = sequence.steps[0]
+	return {
+		"doctype": ENROLLMENT,
+		"sequence": sequence.name,
+		"record_type": doctype,
+		"record_name": name,
+		"record_title": title,
+		"current_step": first.step_id,
+		"current_step_label": step_label(first),
+		"seller": seller,
+		"status": "Active",
+		"step_started": now,
+		"next_due": now,
+		"started_on": now,
+		"steps_snapshot": snapshot,
+		"active_record_key": f"{doctype}|{name}",
+	}
+
+
+def enroll_many(sequence, doctype: str, names: list[str], seller: str) -> tuple[int, list[str]]:
+	"""Enroll, in one insert, the records of ``names`` that the user may read (and the seller may
+	edit, when the sequence updates fields) and that are in no sequence. Their first steps are due at
+	once: the runner's workers take them. Returns how many were enrolled and the refusals, each
+	"record: why"."""
+	permitted = set(frappe.get_list(doctype, filters={"name": ["in", names]}, pluck="name", limit_page_length=0))
+	refused = [_("{0}: not found, or not permitted").format(name) for name in names if name not in permitted]
+	keys = [f"{doctype}|{name}" for name in names if name in permitted]
+	running = dict(
+		frappe.db.sql(
+			f"""select e.record_name, s.title from `tab{ENROLLMENT}` e join `tabSequence` s on s.name = e.sequence
+			where e.active_record_key in %(keys)s""",
+			{"keys": keys},
+		)
+		if keys
+		else ()
+	)
+	refused += [_("{0}: already in sequence {1}").format(name, title) for name, title in running.items()]
+	chosen = [name for name in names if name in permitted and name not in running]
+	if chosen and runner.has_field_updates(step_dicts(sequence.steps)):
+		may_edit = {name for name in chosen if frappe.has_permission(doctype, "write", name, user=seller)}
+		refused += [_("{0}: the sequence updates its fields, and {1} may not edit it").format(n, seller) for n in chosen if n not in may_edit]
+		chosen = [name for name in chosen if name in may_edit]
+	if not chosen:
+		return 0, refused
+	title_field = frappe.get_meta(doctype).get_title_field()
+	titles = (
+		dict(frappe.get_all(doctype, filters={"name": ["in", chosen]}, fields=["name", title_field], as_list=True))
+		if title_field != "name"
+		else {}
+	)
+	snapshot, now, user = snapshot_of(sequence), now_datetime(), frappe.session.user
+	rows = []
+	for name in chosen:
+		row = new_enrollment(sequence, doctype, name, titles.get(name) or name, seller, snapshot, now)
+		row.update(name=frappe.generate_hash(length=10), creation=now, modified=now, owner=user, modified_by=user)
+		del row["doctype"]
+		rows.append(row)
+	fields = list(rows[0])
+	frappe.db.savepoint("sa_enroll_many")
+	try:
+		frappe.db.bulk_insert(ENROLLMENT, fields, [tuple(row.values()) for row in rows])
+		return len(rows), refused
+	except Exception as e:
+		if not frappe.db.is_duplicate_entry(e):
+			raise
+		frappe.db.rollback(save_point="sa_enroll_many")
+	# someone connected one of them meanwhile: one by one, each refused alone
+	enrolled = 0
+	for row in rows:
+		frappe.db.savepoint("sa_enroll_many")
+		try:
+			frappe.db.bulk_insert(ENROLLMENT, fields, [tuple(row.values())])
+			enrolled += 1
+		except Exception as e:
+			if not frappe.db.is_duplicate_entry(e):
+				raise
+			frappe.db.rollback(save_point="sa_enroll_many")
+			refused.append(_("{0}: already in a sequence").format(row["record_name"]))
+	return enrolled, refused
 
 
 def check_may_update(sequence, doctype: str, name: str, seller: str):
@@ -154,7 +230,10 @@ def process_enrollment(name: str, token: str | None = None, now=None) -> bool:
 	run.forward()
 	doc.claimed_by = None
 	doc.claimed_until = None
-	doc.db_update()  # run state only: nothing for validations or hooks to check
+	# run state only, nothing for validations or hooks to check: the columns the run changed
+	changed = {field: doc.get(field) for field, value in claim.items() if doc.get(field) != value}
+	if changed:
+		frappe.db.set_value(ENROLLMENT, name, changed, update_modified=False)
 	return True
 
 
@@ -320,6 +399,8 @@ def new_activity(doc, step, now, **values):
 			"activity_key": activity_key(doc, step),
 			"reminder": reminder,
 			"remind_at": remind_at(values["due"], reminder),
+			# the seller hears of it within the minute (see notices.py), unless they caused it
+			"notify_seller": int(for_seller and doc.seller != frappe.session.user),
 			"enrollment": doc.name,
 			"sequence": doc.sequence,
 			"step_id": step["step_id"],
@@ -346,59 +427,50 @@ def new_activity(doc, step, now, **values):
 
 def make_activity(doc, step, now, due) -> bool:
 	"""A seller's activity with its ToDo, due by the end of their working day (a meeting, once booked
-	with the customer, when it starts: see ``meetings.book``). False if another run made it already."""
+	with the customer, when it starts: see ``meetings.book``). False if another run made it already.
+	The ToDo's name is chosen first, so that the activity is written once, already pointing at it."""
 	link = linkedin_link(doc) if step["step_type"].startswith("LinkedIn") else None
-	activity = new_activity(doc, step, now, link=link, due=due)
+	todo = frappe.generate_hash(length=10)  # as ToDo names itself
+	activity = new_activity(
+		doc, step, now, link=link, due=due, reference_doctype="ToDo", reference_name=todo
+	)
 	if not activity:
 		return False
 	description = "\n".join(
 		filter(None, [f"{activity.subject}: {doc.record_title}", step.get("description"), link])
 	)
-	made = frappe.get_doc(
+	insert_todo(
 		{
-			"doctype": "ToDo",
 			"allocated_to": doc.seller,
 			"reference_type": doc.record_type,
 			"reference_name": doc.record_name,
 			"description": escape_html(description).replace("\n", "<br>"),
 			"date": due.date(),
-			"assigned_by": doc.owner if frappe.db.exists("User", doc.owner) else None,
+			"assigned_by": doc.owner if user_exists(doc.owner) else None,
 			"priority": "Medium",
-		}
-	).insert(ignore_permissions=True, ignore_links=True)
-	activity.db_set({"reference_doctype": made.doctype, "reference_name": made.name}, update_modified=False)
-	notify_assignee(doc, activity)
+		},
+		name=todo,
+	)
 	return True
+
+
+def user_exists(user: str) -> bool:
+	"""Whether ``user`` is a User, asked once per job or request."""
+	known = getattr(frappe.local, "sa_users", None)
+	if known is None:
+		known = frappe.local.sa_users = {}
+	if user not in known:
+		known[user] = bool(frappe.db.exists("User", user))
+	return known[user]
 
 
 def reminder_for(user: str) -> str | None:
 	"""The seller's own reminder choice, else the site's default."""
 	from sales_accelerator.setup.install import REMINDER_FIELD
 
-	return frappe.get_cached_value("User", user, REMINDER_FIELD) or frappe.db.get_single_value(
-		"Sales Accelerator Settings", "default_reminder"
-	)
-
-
-def notify_assignee(doc, activity):
-	"""Tell the seller a new activity is theirs, the Frappe way: a Notification Log, emailed when
-	their notification settings say so."""
-	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
-
-	enqueue_create_notification(
-		doc.seller,
-		{
-			"type": "Assignment",
-			"document_type": ACTIVITY,
-			"document_name": activity.name,
-			"subject": _("New in sequence {0}: {1} for {2}").format(
-				bold(frappe.db.get_value("Sequence", doc.sequence, "title")),
-				bold(activity.subject),
-				bold(doc.record_title),
-			),
-			# whoever caused it: a seller who moved their own sequence on is not told what they just did
-			"from_user": frappe.session.user,
-		},
+	return (
+		frappe.get_cached_value("User", user, REMINDER_FIELD)
+		or frappe.get_cached_doc("Sales Accelerator Settings").default_reminder
 	)
 
 

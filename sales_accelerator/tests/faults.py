@@ -72,7 +72,7 @@ def setup(count: int = 150) -> dict:
 		for i in range(count)
 	]
 	frappe.flags.in_import = False
-	result = connect_in_background(sequence.name, "Lead", leads, seller=SELLER)
+	result = connect_in_background(sequence.name, "Lead", leads, seller=SELLER, inline=True)
 	frappe.db.commit()
 	return {"sequence": sequence.name, "account": account.name, "leads": len(leads), **result}
 

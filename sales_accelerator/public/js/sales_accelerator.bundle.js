@@ -654,8 +654,9 @@ sales_accelerator.book_meeting_dialog = (activity, booked_for, after) => {
 	return dialog;
 };
 
-// Pick an active sequence for the record type and connect the given records to it.
-sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
+// Pick an active sequence for the record type and connect the given records to it: ``names``, or
+// with ``matching`` ({filters, count}) every record a list's filters match, which the server lists.
+sales_accelerator.connect_dialog = async (doctype, names, sequences, after, matching) => {
 	if (!sequences) {
 		sequences = await frappe.db.get_list("Sequence", {
 			filters: { status: "Active", record_type: doctype },
@@ -673,8 +674,13 @@ sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
 		});
 		return;
 	}
+	const count = matching ? matching.count : names.length;
 	const dialog = new frappe.ui.Dialog({
-		title: names.length > 1 ? __("Connect {0} records to a sequence", [names.length]) : __("Connect to a sequence"),
+		title: matching
+			? __("Connect all {0} matching records to a sequence", [format_number(count, null, 0)])
+			: count > 1
+			? __("Connect {0} records to a sequence", [count])
+			: __("Connect to a sequence"),
 		fields: [
 			{
 				fieldname: "sequence",
@@ -688,15 +694,12 @@ sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
 		primary_action_label: __("Connect"),
 		primary_action({ sequence }) {
 			dialog.hide();
+			const args = matching ? { sequence, doctype, filters: matching.filters } : { sequence, doctype, names };
 			frappe
-				.call({
-					method: "sales_accelerator.api.connect",
-					args: { sequence, doctype, names },
-					freeze: names.length <= 100,
-				})
+				.call({ method: "sales_accelerator.api.connect", args, freeze: !matching && count <= 100 })
 				.then(({ message }) => {
 					if (message.job_id) {
-						frappe.show_alert(__("Connecting {0} records in the background", [names.length]));
+						frappe.show_alert(__("Connecting {0} records in the background", [format_number(count, null, 0)]));
 					} else {
 						frappe.show_alert({ message: __("Connected {0}", [message.enrollments.length]), indicator: "green" });
 					}
@@ -707,18 +710,52 @@ sales_accelerator.connect_dialog = async (doctype, names, sequences, after) => {
 	dialog.show();
 };
 
-// "Connect to sequence" in the list views of the record types.
+// "Connect to sequence" in a list's Actions menu: the checked records, or when none is checked (or
+// the whole page is) every record the list's filters match, counted first.
 sales_accelerator.add_list_connect = (doctype) => {
 	const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
 	const onload = settings.onload;
 	settings.onload = function (listview) {
 		onload && onload.apply(this, arguments);
-		listview.page.add_actions_menu_item(__("Connect to sequence"), () => {
-			const names = listview.get_checked_items(true);
-			if (!names.length) return frappe.msgprint(__("Select the records to connect first."));
-			sales_accelerator.connect_dialog(doctype, names, null, () => listview.refresh());
-		});
+		listview.page.add_actions_menu_item(__("Connect to sequence"), () => sales_accelerator.list_connect(listview));
 	};
+};
+
+sales_accelerator.list_connect = async (listview) => {
+	const doctype = listview.doctype;
+	const names = listview.get_checked_items(true);
+	const refresh = () => listview.refresh();
+	const whole_page = names.length && names.length === listview.data.length;
+	if (names.length && !whole_page) return sales_accelerator.connect_dialog(doctype, names, null, refresh);
+	const filters = listview.get_filters_for_args();
+	const count = await frappe.xcall("frappe.client.get_count", { doctype, filters });
+	if (names.length && count <= names.length) return sales_accelerator.connect_dialog(doctype, names, null, refresh);
+	if (!count) return frappe.msgprint(__("No record matches the list's filters."));
+	const all = () => sales_accelerator.connect_dialog(doctype, null, null, refresh, { filters, count });
+	if (!names.length) return all();
+	const choose = new frappe.ui.Dialog({
+		title: __("Connect to sequence"),
+		fields: [
+			{
+				fieldtype: "HTML",
+				options: `<p>${__("All {0} records on this page are selected. {1} records match the list's filters.", [
+					names.length,
+					format_number(count, null, 0),
+				])}</p>`,
+			},
+		],
+		primary_action_label: __("All {0} matching", [format_number(count, null, 0)]),
+		primary_action() {
+			choose.hide();
+			all();
+		},
+		secondary_action_label: __("Only the {0} selected", [names.length]),
+		secondary_action() {
+			choose.hide();
+			sales_accelerator.connect_dialog(doctype, names, null, refresh);
+		},
+	});
+	choose.show();
 };
 
 // -- the app's reports: shared filters, and the Me / My team / Everyone switch --------------------------

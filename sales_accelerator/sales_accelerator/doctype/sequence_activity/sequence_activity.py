@@ -51,3 +51,5 @@ def on_doctype_update():
 	)
 	frappe.db.add_index("Sequence Activity", ["status", "due", "seller", "step_type", *record], "sa_open_index")
 	frappe.db.add_index("Sequence Activity", ["seller", *record], "sa_seller_record_index")
+	# the minute's notifications: the few activities whose seller has not been told yet
+	frappe.db.add_index("Sequence Activity", ["notify_seller", "seller", "sequence"], "sa_notify_index")

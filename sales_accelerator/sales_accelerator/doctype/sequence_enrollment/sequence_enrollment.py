@@ -38,7 +38,7 @@ class SequenceEnrollment(Document):
 			snapshot = json.loads(self.steps_snapshot or "")
 		except ValueError:
 			snapshot = None
-		if snapshot != json.loads(snapshot_of(sequence)):
+		if snapshot != json.loads(self.flags.snapshot or snapshot_of(sequence)):
 			frappe.throw(
 				_("{0} must be the steps of sequence {1}.").format(
 					bold(_("Steps Snapshot")), bold(sequence.title)

@@ -16,7 +16,7 @@ from sales_accelerator.api import (
 	snooze_activity,
 	up_next,
 )
-from sales_accelerator.tasks import process_due_enrollments
+from sales_accelerator.tasks import process_due_enrollments, send_activity_notices
 from sales_accelerator.tests import (
 	WORKDAY_10,
 	active_sequence_from_template,
@@ -47,6 +47,12 @@ class SequenceRunTestCase(FrappeTestCase):
 		make_outgoing_email_account()
 		make_quiet_user(SELLER, "Sales User")  # a notification email would commit the test
 		reset_working_hours(SELLER)
+
+	@classmethod
+	def tearDownClass(cls):
+		super().tearDownClass()
+		# settings a test changed are rolled back; their cached copy must go too
+		frappe.clear_document_cache("Sales Accelerator Settings", "Sales Accelerator Settings")
 
 	def lead(self, label="Lead", **values):
 		return make_lead(
@@ -402,32 +408,79 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 
 
 class TestBulkConnect(SequenceRunTestCase):
+	def setUp(self):
+		self.sequence = make_sequence(steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call"}])
+		self.sequence.activate()
+		# a seller without notifications: sending their emails would commit the test's transaction
+		self.seller = make_user("sa.bulk.seller@example.com", "Sales User")
+		settings = frappe.get_doc("Notification Settings", self.seller)
+		settings.enabled = 0
+		settings.save(ignore_permissions=True)
+
+	def open_activities(self):
+		return frappe.db.count(
+			"Sequence Activity", {"sequence": self.sequence.name, "status": "Open", "seller": self.seller}
+		)
+
 	def test_more_than_a_hundred_records_connect_in_a_background_job(self):
 		from sales_accelerator.api import connect_in_background
 
-		sequence = make_sequence(steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call"}])
-		sequence.activate()
 		leads = [self.lead(f"Bulk {i}") for i in range(101)]
-		result = connect(sequence.name, "Lead", leads)
+		result = connect(self.sequence.name, "Lead", leads)
 		self.assertIn("job_id", result)
 		self.assertNotIn("enrollments", result)
 		already = leads[0]
-		connect(sequence.name, "Lead", [already])  # one of them is connected meanwhile
-		# a seller without notifications: sending their emails would commit the test's transaction
-		seller = make_user("sa.bulk.seller@example.com", "Sales User")
-		settings = frappe.get_doc("Notification Settings", seller)
-		settings.enabled = 0
-		settings.save(ignore_permissions=True)
-		outcome = connect_in_background(sequence.name, "Lead", leads, seller=seller, commit=False)
+		connect(self.sequence.name, "Lead", [already])  # one of them is connected meanwhile
+		with self.set_user(self.seller):
+			outcome = connect_in_background(
+				self.sequence.name, "Lead", leads, seller=self.seller, commit=False, inline=True
+			)
 		self.assertEqual(outcome["connected"], 100)
-		self.assertEqual(len(outcome["failed"]), 1)
-		self.assertIn(already, outcome["failed"][0])
+		self.assertEqual(len(outcome["refused"]), 1)
+		self.assertIn(already, outcome["refused"][0])
+		self.assertIn("already in sequence", outcome["refused"][0])
+		self.assertEqual(self.open_activities(), 100, "each first step ran")
 		self.assertEqual(
-			frappe.db.count(
-				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "seller": seller}
-			),
-			100,
+			frappe.db.get_value("Sequence Enrollment", {"record_name": leads[5]}, ["seller", "record_title"]),
+			(self.seller, frappe.db.get_value("Lead", leads[5], "lead_name")),
 		)
+
+	def test_a_list_filter_connects_every_matching_record_the_seller_may_read(self):
+		from sales_accelerator.api import connect_in_background
+
+		company = f"_Test SA filter {frappe.generate_hash(length=6)}"
+		leads = [self.lead(f"Filtered {i}", company_name=company) for i in range(4)]
+		other = self.lead("Not matching")
+		hidden = leads[3]
+		for lead in [*leads[:3], other]:
+			frappe.get_doc(
+				{"doctype": "User Permission", "user": self.seller, "allow": "Lead", "for_value": lead}
+			).insert(ignore_permissions=True)
+		filters = [["Lead", "company_name", "=", company]]
+		try:
+			with self.set_user(self.seller):
+				self.assertIn("job_id", connect(self.sequence.name, "Lead", filters=frappe.as_json(filters)))
+				outcome = connect_in_background(
+					self.sequence.name, "Lead", filters=filters, seller=self.seller, commit=False, inline=True
+				)
+				self.assertEqual((outcome["connected"], outcome["refused"]), (3, []))
+				# the names of records the seller may not read are refused and counted, never connected
+				outcome = connect_in_background(
+					self.sequence.name, "Lead", [hidden, other], seller=self.seller, commit=False, inline=True
+				)
+		finally:
+			frappe.db.delete("User Permission", {"user": self.seller})
+			frappe.clear_cache(user=self.seller)
+		self.assertEqual(outcome["connected"], 1)
+		self.assertEqual(len(outcome["refused"]), 1)
+		self.assertIn(hidden, outcome["refused"][0])
+		connected = frappe.get_all("Sequence Enrollment", {"sequence": self.sequence.name}, pluck="record_name")
+		self.assertEqual(sorted(connected), sorted([*leads[:3], other]))
+		self.assertEqual(self.open_activities(), 4)
+
+	def test_bad_filters_are_refused_before_any_job(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "no_such_field"):
+			connect(self.sequence.name, "Lead", filters=frappe.as_json([["Lead", "no_such_field", "=", 1]]))
 
 
 class TestConcurrentWorkers(SequenceRunTestCase):
@@ -549,9 +602,35 @@ class TestRemindersAndNotifications(SequenceRunTestCase):
 		self.assertEqual(self.notifications(first, "Assignment"), [])  # the seller did it themselves
 		self.at(start + datetime.timedelta(days=1, minutes=1))  # the scheduler opens the next one
 		second = self.open_activity(lead).name
+		self.assertEqual(self.notifications(second, "Assignment"), [], "told within the minute, not at once")
+		send_activity_notices()
 		subjects = self.notifications(second, "Assignment")
 		self.assertEqual(len(subjects), 1)
 		self.assertIn("Second call", subjects[0])
+		send_activity_notices()
+		self.assertEqual(len(self.notifications(second, "Assignment")), 1, "told once")
+
+	def test_many_new_activities_make_one_notification_per_sequence(self):
+		sequence = wait_then_call("_Test summary", wait_minutes=5)
+		leads = [self.lead(f"Summary {i}") for i in range(3)]
+		with self.freeze_time(WORKDAY_10):
+			connect(sequence.name, "Lead", leads)  # by Administrator, for the seller below
+		frappe.db.set_value("Sequence Enrollment", {"sequence": sequence.name}, "seller", SELLER)
+		self.at(WORKDAY_10 + datetime.timedelta(minutes=6))
+		self.assertEqual(
+			frappe.db.count("Sequence Activity", {"sequence": sequence.name, "status": "Open", "seller": SELLER}), 3
+		)
+		send_activity_notices()
+		notices = frappe.get_all(
+			"Notification Log",
+			filters={"for_user": SELLER, "document_type": "Sequence", "document_name": sequence.name},
+			fields=["subject", "link", "type"],
+		)
+		self.assertEqual(len(notices), 1)
+		self.assertIn("3 new activities in sequence", notices[0].subject)
+		self.assertEqual((notices[0].link, notices[0].type), ("/app/sequence-work-queue", "Assignment"))
+		activities = frappe.get_all("Sequence Activity", {"sequence": sequence.name}, pluck="name")
+		self.assertFalse(frappe.db.exists("Notification Log", {"document_name": ["in", activities]}))
 
 	def test_reminders_follow_the_site_default_the_sellers_choice_and_the_activity(self):
 		frappe.db.set_single_value("Sales Accelerator Settings", "default_reminder", "15 minutes before")
