@@ -72,7 +72,9 @@ CONNECT_CHUNK = 500
 
 
 @frappe.whitelist()
-def connect(sequence: str, doctype: str, names: str | list | None = None, filters: str | list | dict | None = None) -> dict:
+def connect(
+	sequence: str, doctype: str, names: str | list | None = None, filters: str | list | dict | None = None
+) -> dict:
 	"""Connect records to an active sequence: the records ``names``, or every record matching the
 	list filters ``filters`` (as a list view sends them). Returns ``{"enrollments": [...]}`` for up to
 	100 named records, else ``{"job_id": ...}`` of the background job doing it (with progress).
@@ -142,11 +144,15 @@ def connect_in_background(
 	doc = enrollment.active_sequence(sequence, doctype)
 	seller = seller or frappe.session.user
 	if names is None:
-		names = frappe.get_list(doctype, filters=filters, pluck="name", limit_page_length=0, order_by="creation asc")
+		names = frappe.get_list(
+			doctype, filters=filters, pluck="name", limit_page_length=0, order_by="creation asc"
+		)
 	names = list(dict.fromkeys(names))
 	connected, refused = 0, []
 	for start in range(0, len(names), CONNECT_CHUNK):
-		enrolled, refusals = enrollment.enroll_many(doc, doctype, names[start : start + CONNECT_CHUNK], seller)
+		enrolled, refusals = enrollment.enroll_many(
+			doc, doctype, names[start : start + CONNECT_CHUNK], seller
+		)
 		connected += enrolled
 		refused += refusals
 		if commit:
@@ -157,7 +163,10 @@ def connect_in_background(
 		)
 	if connected:  # batches as large as a chunk: fewer jobs to start
 		process_due_enrollments(
-			batch_size=CONNECT_CHUNK, max_batches=-(-connected // CONNECT_CHUNK) + 1, inline=inline, commit=commit
+			batch_size=CONNECT_CHUNK,
+			max_batches=-(-connected // CONNECT_CHUNK) + 1,
+			inline=inline,
+			commit=commit,
 		)
 	if refused:
 		frappe.log_error(
@@ -166,9 +175,9 @@ def connect_in_background(
 		)
 	frappe.publish_realtime(
 		"msgprint",
-		_("{0} of {1} records connected to sequence {2}; {3} refused.").format(
-			connected, len(names), bold(doc.title), len(refused)
-		)
+		_(
+			"{0} of {1} records connected to sequence {2}; {3} refused (the Error Log says which and why)."
+		).format(connected, len(names), bold(doc.title), len(refused))
 		if refused
 		else _("{0} records connected to sequence {1}. Their first steps are running.").format(
 			connected, bold(doc.title)

@@ -95,7 +95,9 @@ def test_a_plan_never_hides_a_rule_whose_equal_filter_holds(filters, value, expe
 
 
 def test_select_rules_from_a_plan_or_a_list_choose_the_same():
-	rules = [rule(f"r{i}", auto.ON_UPDATE, i % 3, filters=[["territory", "=", f"T{i % 4}"]]) for i in range(20)]
+	rules = [
+		rule(f"r{i}", auto.ON_UPDATE, i % 3, filters=[["territory", "=", f"T{i % 4}"]]) for i in range(20)
+	]
 	after = {"territory": "T2"}
 	plan = auto.plan_rules(rules, ["territory"])
 	holds = lambda r: r["filters"][0][2] == after["territory"]  # noqa: E731
@@ -107,7 +109,12 @@ def test_select_rules_from_a_plan_or_a_list_choose_the_same():
 
 def test_conditions_read_a_record_they_cannot_change():
 	record = auto.ReadOnlyRecord({"status": "Open", "sa_score": 5})
-	assert (record.status, record["sa_score"], record.get("missing"), record.missing) == ("Open", 5, None, None)
+	assert (record.status, record["sa_score"], record.get("missing"), record.missing) == (
+		"Open",
+		5,
+		None,
+		None,
+	)
 	assert "status" in record and len(record) == 2 and dict(record) == {"status": "Open", "sa_score": 5}
 	for change in (
 		lambda: setattr(record, "status", "Lost"),

@@ -62,7 +62,9 @@ def _load_rules(doctype: str) -> "engine.RulePlan":
 	)
 	for rule in rules:
 		rule["filters"] = engine.parse_filters(rule["filters"])
-	text_fields = [df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in engine.TEXT_FIELDTYPES]
+	text_fields = [
+		df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in engine.TEXT_FIELDTYPES
+	]
 	return engine.plan_rules([dict(rule) for rule in rules], text_fields)
 
 

@@ -6,10 +6,10 @@ priority, stop, field-change, loop-guard, schedule and webhook-address decisions
 """
 
 import calendar
+import dataclasses
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Mapping
-import dataclasses
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -192,8 +192,12 @@ class RulePlan:
 
 	rules: list[dict] = dataclasses.field(default_factory=list)
 	always: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # trigger: positions
-	keyed: dict[str, dict[str, dict[str, list[int]]]] = dataclasses.field(default_factory=dict)  # trigger: field: value
-	watching: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # On Field Change: field: positions
+	keyed: dict[str, dict[str, dict[str, list[int]]]] = dataclasses.field(
+		default_factory=dict
+	)  # trigger: field: value
+	watching: dict[str, list[int]] = dataclasses.field(
+		default_factory=dict
+	)  # On Field Change: field: positions
 
 	def __iter__(self):
 		return iter(self.rules)

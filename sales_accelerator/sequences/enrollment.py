@@ -109,7 +109,9 @@ def enroll_many(sequence, doctype: str, names: list[str], seller: str) -> tuple[
 	edit, when the sequence updates fields) and that are in no sequence. Their first steps are due at
 	once: the runner's workers take them. Returns how many were enrolled and the refusals, each
 	"record: why"."""
-	permitted = set(frappe.get_list(doctype, filters={"name": ["in", names]}, pluck="name", limit_page_length=0))
+	permitted = set(
+		frappe.get_list(doctype, filters={"name": ["in", names]}, pluck="name", limit_page_length=0)
+	)
 	refused = [_("{0}: not found, or not permitted").format(name) for name in names if name not in permitted]
 	keys = [f"{doctype}|{name}" for name in names if name in permitted]
 	running = dict(
@@ -125,13 +127,21 @@ def enroll_many(sequence, doctype: str, names: list[str], seller: str) -> tuple[
 	chosen = [name for name in names if name in permitted and name not in running]
 	if chosen and runner.has_field_updates(step_dicts(sequence.steps)):
 		may_edit = {name for name in chosen if frappe.has_permission(doctype, "write", name, user=seller)}
-		refused += [_("{0}: the sequence updates its fields, and {1} may not edit it").format(n, seller) for n in chosen if n not in may_edit]
+		refused += [
+			_("{0}: the sequence updates its fields, and {1} may not edit it").format(n, seller)
+			for n in chosen
+			if n not in may_edit
+		]
 		chosen = [name for name in chosen if name in may_edit]
 	if not chosen:
 		return 0, refused
 	title_field = frappe.get_meta(doctype).get_title_field()
 	titles = (
-		dict(frappe.get_all(doctype, filters={"name": ["in", chosen]}, fields=["name", title_field], as_list=True))
+		dict(
+			frappe.get_all(
+				doctype, filters={"name": ["in", chosen]}, fields=["name", title_field], as_list=True
+			)
+		)
 		if title_field != "name"
 		else {}
 	)
@@ -139,7 +149,9 @@ def enroll_many(sequence, doctype: str, names: list[str], seller: str) -> tuple[
 	rows = []
 	for name in chosen:
 		row = new_enrollment(sequence, doctype, name, titles.get(name) or name, seller, snapshot, now)
-		row.update(name=frappe.generate_hash(length=10), creation=now, modified=now, owner=user, modified_by=user)
+		row.update(
+			name=frappe.generate_hash(length=10), creation=now, modified=now, owner=user, modified_by=user
+		)
 		del row["doctype"]
 		rows.append(row)
 	fields = list(rows[0])
@@ -431,9 +443,7 @@ def make_activity(doc, step, now, due) -> bool:
 	The ToDo's name is chosen first, so that the activity is written once, already pointing at it."""
 	link = linkedin_link(doc) if step["step_type"].startswith("LinkedIn") else None
 	todo = frappe.generate_hash(length=10)  # as ToDo names itself
-	activity = new_activity(
-		doc, step, now, link=link, due=due, reference_doctype="ToDo", reference_name=todo
-	)
+	activity = new_activity(doc, step, now, link=link, due=due, reference_doctype="ToDo", reference_name=todo)
 	if not activity:
 		return False
 	description = "\n".join(

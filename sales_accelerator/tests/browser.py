@@ -46,7 +46,11 @@ def setup() -> dict:
 	# one lead already in the sequence, with its activity overdue since yesterday
 	connect(sequence, "Lead", [leads[3]])
 	frappe.set_user(ADMIN)  # and one of the admin's, whom the seller does not see in the workspace
-	connect(sequence, "Lead", [frappe.get_doc({"doctype": "Lead", "first_name": f"{PREFIX} admin's"}).insert().name])
+	connect(
+		sequence,
+		"Lead",
+		[frappe.get_doc({"doctype": "Lead", "first_name": f"{PREFIX} admin's"}).insert().name],
+	)
 	frappe.set_user("Administrator")
 	frappe.db.set_value(
 		"Sequence Activity",
@@ -63,6 +67,7 @@ def setup() -> dict:
 	score = setup_score()  # before the approval rule: its campaign lead asks for no approval
 	return {
 		**result,
+		"bulk": setup_bulk(),
 		**setup_automation(),
 		"markup": setup_markup(),
 		"meeting_lead": setup_meeting(),
@@ -213,6 +218,33 @@ def setup_automation() -> dict:
 	frappe.db.commit()
 	approval = frappe.db.get_value("Automation Approval", {"reference_name": lead.name})
 	return {"admin": ADMIN, "rule": RULE, "approval": approval, "campaign_lead": lead.name}
+
+
+def setup_bulk() -> dict:
+	"""Six leads of one company, which the seller connects all at once from the list's filter."""
+	company = f"{PREFIX} bulk company"
+	leads = [
+		frappe.get_doc({"doctype": "Lead", "first_name": f"{PREFIX} bulk {i}", "company_name": company})
+		.insert(ignore_permissions=True)
+		.name
+		for i in range(6)
+	]
+	frappe.db.commit()
+	return {"company": company, "leads": leads}
+
+
+def run_jobs() -> dict:
+	"""Run the jobs waiting in the long and short queues as a worker does, until none is left (the
+	bench the browser tests use runs no worker). A stale job of an earlier run may fail: its output
+	is kept out of this command's."""
+	import contextlib
+	import io
+
+	from frappe.utils.background_jobs import start_worker
+
+	with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+		start_worker(queue="long,short", quiet=True, burst=True)
+	return {"ran": True}
 
 
 def teardown():

@@ -107,6 +107,26 @@ test("a seller connects three leads at once from the list view", async () => {
 	await page.context().close();
 });
 
+test("a seller connects every lead a list filter matches, in the background", async () => {
+	const page = await login(DATA.seller);
+	await page.goto(`${BASE}/app/lead?company_name=${encodeURIComponent(DATA.bulk.company)}`);
+	await page.locator(`.list-row-checkbox[data-name='${DATA.bulk.leads[0]}']`).waitFor();
+	await page.locator(".page-actions .menu-btn-group button").click();
+	await page.getByText("Connect all matching to sequence").click();
+	await page.locator(".modal.show .modal-title", { hasText: "Connect all 6 matching records to a sequence" }).waitFor();
+	await page.locator(".modal.show select[data-fieldname='sequence']").selectOption(DATA.sequence);
+	await page.locator(".modal.show .btn-primary").click();
+	await page.getByText("Connecting 6 records in the background").waitFor();
+	await shot(page, "4b-list-connect-all-matching");
+	execute("run_jobs", {});
+	for (const lead of DATA.bulk.leads) {
+		const { message } = await api(page, "sales_accelerator.api.up_next", { doctype: "Lead", name: lead });
+		assert.equal(message.enrollment.sequence, DATA.sequence, lead);
+		assert.ok(message.activities.length, `the first step of ${lead} ran`);
+	}
+	await page.context().close();
+});
+
 test("the work queue lists my activities by due time, the overdue one in red", async () => {
 	const page = await login(DATA.seller);
 	await page.goto(`${BASE}/app/sequence-work-queue`);

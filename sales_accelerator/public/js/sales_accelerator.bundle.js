@@ -710,21 +710,26 @@ sales_accelerator.connect_dialog = async (doctype, names, sequences, after, matc
 	dialog.show();
 };
 
-// "Connect to sequence" in a list's Actions menu: the checked records, or when none is checked (or
-// the whole page is) every record the list's filters match, counted first.
+// A list's "Connect to sequence": in the Actions menu for the checked records (when the whole page is
+// checked and more records match, it offers them all), and in the list's menu for every record its
+// filters match, counted first and listed by the server.
 sales_accelerator.add_list_connect = (doctype) => {
 	const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
 	const onload = settings.onload;
 	settings.onload = function (listview) {
 		onload && onload.apply(this, arguments);
 		listview.page.add_actions_menu_item(__("Connect to sequence"), () => sales_accelerator.list_connect(listview));
+		listview.page.add_menu_item(__("Connect all matching to sequence"), () =>
+			sales_accelerator.list_connect(listview, true)
+		);
 	};
 };
 
-sales_accelerator.list_connect = async (listview) => {
+sales_accelerator.list_connect = async (listview, all_matching) => {
 	const doctype = listview.doctype;
-	const names = listview.get_checked_items(true);
+	const names = all_matching ? [] : listview.get_checked_items(true);
 	const refresh = () => listview.refresh();
+	if (!all_matching && !names.length) return frappe.msgprint(__("Select the records to connect first."));
 	const whole_page = names.length && names.length === listview.data.length;
 	if (names.length && !whole_page) return sales_accelerator.connect_dialog(doctype, names, null, refresh);
 	const filters = listview.get_filters_for_args();
@@ -732,7 +737,7 @@ sales_accelerator.list_connect = async (listview) => {
 	if (names.length && count <= names.length) return sales_accelerator.connect_dialog(doctype, names, null, refresh);
 	if (!count) return frappe.msgprint(__("No record matches the list's filters."));
 	const all = () => sales_accelerator.connect_dialog(doctype, null, null, refresh, { filters, count });
-	if (!names.length) return all();
+	if (all_matching) return all();
 	const choose = new frappe.ui.Dialog({
 		title: __("Connect to sequence"),
 		fields: [

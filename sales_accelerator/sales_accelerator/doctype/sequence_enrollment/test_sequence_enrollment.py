@@ -174,7 +174,8 @@ class TestOutboundSequence(SequenceRunTestCase):
 		# disqualified, which is not an opt-out: the lead may still be contacted
 		self.assertEqual(frappe.db.get_value("Lead", lead, "qualification_status"), "Unqualified")
 		self.assertEqual(  # the workspace counts it among the leads disqualified lately
-			frappe.db.get_value("Lead", lead, "sa_disqualified_on"), start + datetime.timedelta(days=9, minutes=5)
+			frappe.db.get_value("Lead", lead, "sa_disqualified_on"),
+			start + datetime.timedelta(days=9, minutes=5),
 		)
 		self.assertNotEqual(frappe.db.get_value("Lead", lead, "status"), "Do Not Contact")
 		self.assertEqual((enrollment.status, enrollment.exit_reason), ("Completed", None))
@@ -409,7 +410,9 @@ class TestFailuresStayVisible(SequenceRunTestCase):
 
 class TestBulkConnect(SequenceRunTestCase):
 	def setUp(self):
-		self.sequence = make_sequence(steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call"}])
+		self.sequence = make_sequence(
+			steps=[{"step_id": "call", "step_type": "Phone Call", "subject": "Call"}]
+		)
 		self.sequence.activate()
 		# a seller without notifications: sending their emails would commit the test's transaction
 		self.seller = make_user("sa.bulk.seller@example.com", "Sales User")
@@ -474,7 +477,9 @@ class TestBulkConnect(SequenceRunTestCase):
 		self.assertEqual(outcome["connected"], 1)
 		self.assertEqual(len(outcome["refused"]), 1)
 		self.assertIn(hidden, outcome["refused"][0])
-		connected = frappe.get_all("Sequence Enrollment", {"sequence": self.sequence.name}, pluck="record_name")
+		connected = frappe.get_all(
+			"Sequence Enrollment", {"sequence": self.sequence.name}, pluck="record_name"
+		)
 		self.assertEqual(sorted(connected), sorted([*leads[:3], other]))
 		self.assertEqual(self.open_activities(), 4)
 
@@ -618,7 +623,10 @@ class TestRemindersAndNotifications(SequenceRunTestCase):
 		frappe.db.set_value("Sequence Enrollment", {"sequence": sequence.name}, "seller", SELLER)
 		self.at(WORKDAY_10 + datetime.timedelta(minutes=6))
 		self.assertEqual(
-			frappe.db.count("Sequence Activity", {"sequence": sequence.name, "status": "Open", "seller": SELLER}), 3
+			frappe.db.count(
+				"Sequence Activity", {"sequence": sequence.name, "status": "Open", "seller": SELLER}
+			),
+			3,
 		)
 		send_activity_notices()
 		notices = frappe.get_all(
