@@ -96,17 +96,20 @@ def connect(
 		return {"enrollments": enrollment.connect(sequence, doctype, names)}
 	if filters is not None:
 		_check_list_filters(doctype, filters)  # refused now, not in the job
-	job = frappe.enqueue(
+	job_id = f"sa-connect-{frappe.generate_hash(length=12)}"
+	frappe.enqueue(
 		"sales_accelerator.api.connect_in_background",
 		queue="long",
 		timeout=3600,
+		job_id=job_id,
+		enqueue_after_commit=True,  # only once this request is committed; never for one rolled back
 		sequence=sequence,
 		doctype=doctype,
 		names=None if filters is not None else names,
 		filters=filters,
 		seller=frappe.session.user,
 	)
-	return {"job_id": job.id if job else None}
+	return {"job_id": job_id}
 
 
 def _check_list_filters(doctype: str, filters):
