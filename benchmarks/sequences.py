@@ -98,10 +98,17 @@ def bulk_connect(sequence, seller: str, count: int):
 
 
 def queued() -> int:
-	"""Jobs waiting in the bench's queues (for this site or any)."""
+	"""This site's jobs waiting in the bench's queues: the app's, and notifications."""
 	from frappe.utils.background_jobs import get_queue
 
-	return sum(get_queue(name).count for name in ("short", "default", "long"))
+	kinds = ("sales_accelerator.", "frappe.desk.doctype.notification_log.")
+	return sum(
+		1
+		for name in ("short", "default", "long")
+		for job in get_queue(name).get_jobs()
+		if (job.kwargs or {}).get("site") == frappe.local.site
+		and str((job.kwargs or {}).get("method")).startswith(kinds)
+	)
 
 
 def count_rows(doctype: str, sequence: str) -> int:

@@ -160,11 +160,13 @@ def connect_in_background(
 		refused += refusals
 		if commit:
 			frappe.db.commit()
+		if enrolled:  # the chunk's first steps start while the next chunk is enrolled
+			process_due_enrollments(batch_size=CONNECT_CHUNK, max_batches=1, inline=inline, commit=commit)
 		done = min(start + CONNECT_CHUNK, len(names))
 		frappe.publish_progress(
 			done * 100 / len(names), title=_("Connecting to sequence"), description=f"{done} / {len(names)}"
 		)
-	if connected:  # batches as large as a chunk: fewer jobs to start
+	if connected:  # any left (older due enrollments were taken first)
 		process_due_enrollments(
 			batch_size=CONNECT_CHUNK,
 			max_batches=-(-connected // CONNECT_CHUNK) + 1,

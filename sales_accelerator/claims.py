@@ -37,10 +37,18 @@ def claim_due(
 				frappe.db.commit()  # the claim must be visible to other workers before the batch runs
 			return (token, names) if names else None
 		except Exception as e:
-			if not frappe.db.is_deadlocked(e) or attempt + 1 == attempts:
+			if not transient(e) or attempt + 1 == attempts:
 				raise
 			frappe.db.rollback()
 	return None
+
+
+def transient(e: Exception) -> bool:
+	"""A deadlock or a lock wait timeout: the database gave up on the statement or transaction, which
+	may simply run again. Frappe raises its own errors for both, raw ones may come from elsewhere."""
+	if isinstance(e, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+		return True
+	return bool(e.args) and (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e))
 
 
 def run_claimed(
@@ -55,13 +63,18 @@ def run_claimed(
 ):
 	"""``process(name, token=token)`` for each claimed row in its own transaction (without
 	``commit``: its own savepoint), so one failure never stops the rest and each row's locks are held
-	briefly. A failed row keeps its error, is released and is due again ``retry_minutes`` later."""
+	briefly. A failed row keeps its error, is released and is due again ``retry_minutes`` later; one
+	the database chose as a deadlock's victim (which ends the whole transaction: that row's alone,
+	when each row commits) is due again at once."""
 	for name in names:
 		frappe.db.savepoint("sa_claimed")
 		try:
 			process(name, token=token)
 		except Exception as e:
-			frappe.db.rollback(save_point="sa_claimed")
+			if (again := transient(e)) and commit:
+				frappe.db.rollback()  # the savepoint went with the transaction
+			else:
+				frappe.db.rollback(save_point="sa_claimed")
 			frappe.db.set_value(
 				doctype,
 				name,
@@ -69,7 +82,7 @@ def run_claimed(
 					"last_error": cstr(e)[:1000],
 					"claimed_by": None,
 					"claimed_until": None,
-					due_field: add_to_date(now_datetime(), minutes=retry_minutes),
+					due_field: add_to_date(now_datetime(), minutes=0 if again else retry_minutes),
 				},
 				update_modified=False,
 			)
@@ -78,7 +91,9 @@ def run_claimed(
 			frappe.db.commit()
 
 
-def dispatch(claim, process, method: str, batch_size: int, max_batches: int, inline: bool, commit: bool) -> int:
+def dispatch(
+	claim, process, method: str, batch_size: int, max_batches: int, inline: bool, commit: bool
+) -> int:
 	"""Claim up to ``max_batches`` batches with ``claim(batch_size, commit=commit)`` and run each: here
 	with ``process(names, token, commit=commit)`` when ``inline`` (tests, benchmarks), else in an RQ
 	job of ``method`` on the short queue, enqueued once the claim is committed. Returns how many rows

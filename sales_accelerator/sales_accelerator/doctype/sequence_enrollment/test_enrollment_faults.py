@@ -125,3 +125,36 @@ class TestWorkerKilledMidBatch(SequenceRunTestCase):
 
 	def calls(self, sequence: str) -> int:
 		return frappe.db.count("Sequence Activity", {"sequence": sequence, "step_id": "call"})
+
+
+class TestDeadlockVictim(SequenceRunTestCase):
+	def test_a_deadlocked_enrollment_is_released_and_due_again_at_once_and_the_batch_goes_on(self):
+		from sales_accelerator.claims import run_claimed
+		from sales_accelerator.api import connect
+		from sales_accelerator.sequences.enrollment import ENROLLMENT
+
+		sequence = wait_then_call("_Test deadlock victim", wait_minutes=1)
+		leads = [self.lead(f"Deadlock {i}") for i in range(3)]
+		connect(sequence.name, "Lead", leads)
+		names = [self.enrollment(lead).name for lead in leads]
+		frappe.db.set_value(ENROLLMENT, {"name": ["in", names]}, "claimed_by", "token")
+		victim = names[1]
+
+		def process(name, token=None):
+			if name == victim:
+				raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+			frappe.db.set_value(ENROLLMENT, name, "claimed_by", None)
+
+		before = now_datetime()
+		run_claimed(names, "token", process, ENROLLMENT, "next_due", 5, "{0} failed", commit=False)
+		released = frappe.db.get_value(
+			ENROLLMENT, victim, ["claimed_by", "next_due", "last_error"], as_dict=True
+		)
+		self.assertIsNone(released.claimed_by)
+		self.assertIn("Deadlock", released.last_error)
+		self.assertLess(released.next_due, add_to_date(before, minutes=1), "due again now, not in 5 minutes")
+		self.assertEqual(
+			frappe.get_all(ENROLLMENT, {"name": ["in", names], "claimed_by": ["is", "set"]}, pluck="name"),
+			[],
+			"the others ran",
+		)
