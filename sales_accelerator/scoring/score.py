@@ -197,11 +197,8 @@ def write_scores(doctype: str, changes: dict[str, dict]):
 
 def fire_field_change_rules(doctype: str, changes: dict[str, dict]):
 	from sales_accelerator.automation import rules as automation
-	from sales_accelerator.engine.automation import ON_FIELD_CHANGE
 
-	watched = {
-		rule["field_name"] for rule in automation.rules_for(doctype) if rule["trigger"] == ON_FIELD_CHANGE
-	}
+	watched = set(automation.rules_for(doctype).watching)  # the fields "On Field Change" rules watch
 	for name, changed in changes.items():
 		if not watched & set(changed):
 			continue

@@ -11,6 +11,7 @@ import json
 import frappe
 from frappe import _
 from frappe.utils import cstr, get_datetime, get_system_timezone, get_time, now_datetime, strip_html
+from frappe.utils.caching import request_cache
 from frappe.utils.data import escape_html
 
 from sales_accelerator.controllers.sequence import DEFINITION_FIELDS, TAG_FIELD, step_dicts
@@ -378,17 +379,13 @@ def working_hours(user: str) -> tuple:
 	)
 
 
+@request_cache
 def holiday_dates(holiday_list: str) -> frozenset:
-	"""The days off of a Holiday List (cached for the request or job)."""
-	cache = getattr(frappe.local, "sa_holidays", None)
-	if cache is None:
-		cache = frappe.local.sa_holidays = {}
-	if holiday_list not in cache:
-		cache[holiday_list] = frozenset(
-			get_datetime(d).date()
-			for d in frappe.get_all("Holiday", filters={"parent": holiday_list}, pluck="holiday_date")
-		)
-	return cache[holiday_list]
+	"""The days off of a Holiday List (read once per request or job)."""
+	return frozenset(
+		get_datetime(d).date()
+		for d in frappe.get_all("Holiday", filters={"parent": holiday_list}, pluck="holiday_date")
+	)
 
 
 def default_holiday_list() -> str | None:
@@ -464,14 +461,10 @@ def make_activity(doc, step, now, due) -> bool:
 	return True
 
 
+@request_cache
 def user_exists(user: str) -> bool:
-	"""Whether ``user`` is a User, asked once per job or request."""
-	known = getattr(frappe.local, "sa_users", None)
-	if known is None:
-		known = frappe.local.sa_users = {}
-	if user not in known:
-		known[user] = bool(frappe.db.exists("User", user))
-	return known[user]
+	"""Whether ``user`` is a User (asked once per request or job)."""
+	return bool(frappe.db.exists("User", user))
 
 
 def reminder_for(user: str) -> str | None:
