@@ -84,7 +84,7 @@ def connect(
 
 	names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
 	names = [names] if isinstance(names, str) else list(dict.fromkeys(names or []))
-	filters = frappe.parse_json(filters) if isinstance(filters, str) else filters
+	filters = _list_filters(filters)
 	if not names and filters is None:
 		frappe.throw(_("Choose at least one record to connect."), frappe.MandatoryError)
 	check_may_use_sequences()
@@ -110,6 +110,21 @@ def connect(
 		seller=frappe.session.user,
 	)
 	return {"job_id": job_id}
+
+
+def _list_filters(filters):
+	"""``filters`` as a list view sends them (JSON of a list or a dict), or None; refused otherwise."""
+	if isinstance(filters, str):
+		try:
+			filters = frappe.parse_json(filters)
+		except ValueError:
+			filters = ""
+	if filters is not None and not isinstance(filters, list | dict):
+		frappe.throw(
+			_("{0} must be a list view's filters: a list or a dictionary.").format(bold(_("Filters"))),
+			title=_("Invalid Filters"),
+		)
+	return filters
 
 
 def _check_list_filters(doctype: str, filters):

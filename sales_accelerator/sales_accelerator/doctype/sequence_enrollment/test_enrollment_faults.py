@@ -129,8 +129,8 @@ class TestWorkerKilledMidBatch(SequenceRunTestCase):
 
 class TestDeadlockVictim(SequenceRunTestCase):
 	def test_a_deadlocked_enrollment_is_released_and_due_again_at_once_and_the_batch_goes_on(self):
-		from sales_accelerator.claims import run_claimed
 		from sales_accelerator.api import connect
+		from sales_accelerator.claims import run_claimed
 		from sales_accelerator.sequences.enrollment import ENROLLMENT
 
 		sequence = wait_then_call("_Test deadlock victim", wait_minutes=1)

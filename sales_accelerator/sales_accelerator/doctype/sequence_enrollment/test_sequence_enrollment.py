@@ -486,6 +486,9 @@ class TestBulkConnect(SequenceRunTestCase):
 	def test_bad_filters_are_refused_before_any_job(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "no_such_field"):
 			connect(self.sequence.name, "Lead", filters=frappe.as_json([["Lead", "no_such_field", "=", 1]]))
+		for broken in ("not json", '"a string"', "42"):
+			with self.assertRaisesRegex(frappe.ValidationError, "a list or a dictionary"):
+				connect(self.sequence.name, "Lead", filters=broken)
 
 
 class TestConcurrentWorkers(SequenceRunTestCase):
